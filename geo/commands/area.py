@@ -1,0 +1,58 @@
+"""``frontline area THEATRE [DATE...|--all]``: km² per status on the WGS84 ellipsoid."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import DATE, THEATRE, as_of_option, emit_json, fmt_km2, store_from_ctx
+
+
+@click.command("area")
+@click.argument("theatre", type=THEATRE)
+@click.argument("dates", nargs=-1, type=DATE)
+@click.option("--all", "all_dates", is_flag=True, help="Every date that has a layer.")
+@as_of_option
+@click.option("--by", "by", type=click.Choice(["region"]), default=None,
+              help="Split each figure by the theatre's named regions.")
+@click.option("--method", type=click.Choice(["laea-wgs84", "geodesic-wgs84"]), default="laea-wgs84",
+              show_default=True, help="Equal-area projection (fast) or pyproj's geodesic area (reference).")
+@click.option("--json", "as_json", is_flag=True, help="JSON with a schema key.")
+@click.option("--csv", "as_csv", is_flag=True, help="A row per date, a column per status and the total.")
+def command(theatre, dates, all_dates, as_of, by, method, as_json, as_csv):
+    """Area held per status on each DATE (default: the latest date), and their union."""
+    from ..measure import compute_areas
+
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    if dates and all_dates:
+        raise click.UsageError("give DATEs or --all, not both")
+    store = store_from_ctx()
+    t = store.theatre(theatre)
+    rows = compute_areas(store, theatre, None if all_dates else (list(dates) or None), as_of=as_of,
+                         by_region=by == "region", method=method)
+    statuses = list(t.area_statuses)
+    if as_json:
+        emit_json("area/v1", {"theatre": theatre, "as_of": as_of, "unit": "km2", "dates": rows})
+        return
+    if as_csv:
+        head = ["date"] + (["region"] if by else []) + [f"{s}_km2" for s in statuses] + ["total_km2"]
+        click.echo(",".join(head))
+        for r in rows:
+            parts = [(r["region"], r["areas"]) for r in r["regions"]] if by else [(None, r)]
+            for region, a in parts:
+                vals = [f"{a['areas_km2'][s]:.3f}" for s in statuses] + [f"{a['total_km2']:.3f}"]
+                click.echo(",".join([r["date"]] + ([_csv(region)] if by else []) + vals))
+        return
+    labels = [t.status(s).label for s in statuses]
+    click.echo("  ".join(["date      ", "version"] + ([f"{'region':<18}"] if by else [])
+                         + [f"{lab:>16}" for lab in labels] + [f"{'total km²':>14}"]))
+    for r in rows:
+        parts = [(x["region"], x["areas"]) for x in r["regions"]] if by else [(None, r)]
+        for region, a in parts:
+            cells = [r["date"], f"v{r['version']:<6}"] + ([f"{region:<18}"] if by else [])
+            cells += [f"{fmt_km2(a['areas_km2'][s]):>16}" for s in statuses] + [f"{fmt_km2(a['total_km2']):>14}"]
+            click.echo("  ".join(cells))
+
+
+def _csv(v: str) -> str:
+    return '"' + v.replace('"', '""') + '"' if any(c in v for c in ',"\n') else v

@@ -1,0 +1,283 @@
+"""I/O: read layers from files (GeoJSON; GeoPackage, KML/KMZ, Shapefile, FlatGeobuf through pyogrio; raw
+DeepStateMap snapshots), validate them and record them in the store.
+
+Where the date comes from, in order: ``date=``, else a ``YYYY-MM-DD`` in the file name, else a ``date``
+property shared by the features (or in the collection's ``metadata``).
+
+Everything is read and validated before anything is written: a failed import leaves the store byte for byte as
+it was. Files past ``max_bytes`` are refused before they are read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InvalidInput, LimitExceeded, ValidationError
+from .store import RecordResult, Store, parse_date
+from .theatre import Theatre
+from .validate import DEFAULT_MAX_VERTICES, clip_layer, validate_layer
+
+FORMATS = ("auto", "geojson", "deepstate", "ogr")
+#: Default size limit of one input file, in bytes (the largest real Kursk layer is about 30 kB).
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+OGR_SUFFIXES = (".gpkg", ".kml", ".kmz", ".shp", ".fgb", ".zip", ".gml", ".gpx")
+GEOJSON_SUFFIXES = (".geojson", ".json")
+_NAME_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
+#: DeepStateMap label keys (the last part of "Звільнено /// Liberated /// geoJSON.status.dismissed") → status.
+DEEPSTATE_STATUS = {
+    "geoJSON.status.dismissed": "ua_controlled",
+    "geoJSON.status.unknown": "grey_zone",
+}
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    date: str | None = None
+    source: str = ""
+    note: str = ""
+    status: str | None = None
+    status_field: str = "status"
+    status_map: dict | None = None
+    fmt: str = "auto"
+    repair: bool = False
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_vertices: int = DEFAULT_MAX_VERTICES
+    recorded_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A file read and validated, ready to record."""
+
+    path: str
+    date: str
+    collection: dict
+    note: str
+
+
+def limits_from_env() -> dict:
+    """``max_bytes`` and ``max_vertices`` from ``$FRONTLINE_MAX_BYTES`` / ``$FRONTLINE_MAX_VERTICES``."""
+    out = {}
+    for key, env in (("max_bytes", "FRONTLINE_MAX_BYTES"), ("max_vertices", "FRONTLINE_MAX_VERTICES")):
+        if os.environ.get(env):
+            try:
+                out[key] = int(os.environ[env])
+            except ValueError:
+                raise InvalidInput(f"${env} must be an integer, not {os.environ[env]!r}") from None
+    return out
+
+
+def expand_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Files named, and the dated files inside folders named, in date order within each folder."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files = [f for f in p.iterdir() if f.is_file() and f.suffix.lower() in GEOJSON_SUFFIXES + OGR_SUFFIXES
+                     and _NAME_DATE.search(f.name)]
+            out.extend(sorted(files, key=lambda f: (_NAME_DATE.search(f.name).group(1), f.name)))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise InvalidInput(f"{p}: no such file or folder")
+    return out
+
+
+def read_file(path: Path, *, fmt: str = "auto", max_bytes: int = DEFAULT_MAX_BYTES) -> dict:
+    """Read one file as a GeoJSON-like dict in lon/lat (reprojected where the file has another CRS)."""
+    path = Path(path)
+    if fmt not in FORMATS:
+        raise InvalidInput(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such file") from None
+    if size > max_bytes:
+        raise LimitExceeded(f"{path}: {size:,} bytes is past the size limit of {max_bytes:,} bytes "
+                            "(raise it with --max-bytes or FRONTLINE_MAX_BYTES)")
+    if size == 0:
+        raise ValidationError("the file is empty", where=str(path))
+    suffix = path.suffix.lower()
+    if fmt in ("geojson", "deepstate") or (fmt == "auto" and suffix not in OGR_SUFFIXES):
+        return _read_geojson(path)
+    return _read_ogr(path)
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not valid JSON (NaN and Infinity are not numbers in GeoJSON)")
+
+
+def _read_geojson(path: Path) -> dict:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"not UTF-8 text (byte {exc.start}); GeoJSON must be UTF-8", where=str(path)) from None
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ValidationError("JSON nested too deeply", where=str(path)) from None
+    except ValueError as exc:
+        msg = str(exc)
+        if "NaN" in msg or "Infinity" in msg:
+            raise ValidationError("a coordinate is NaN or Infinity (not valid JSON)", where=str(path)) from None
+        hint = " (truncated?)" if "Expecting" in msg and getattr(exc, "pos", 0) >= len(text.rstrip()) - 1 else ""
+        raise ValidationError(f"not valid JSON{hint}: {msg}", where=str(path)) from None
+
+
+def _read_ogr(path: Path) -> dict:
+    try:
+        import pyogrio
+        import shapely
+    except ImportError as exc:  # pragma: no cover - pyogrio is a dependency
+        raise InvalidInput(f"{path}: reading this format needs pyogrio ({exc})") from None
+    try:
+        meta, _, geoms, fields = pyogrio.raw.read(path, datetime_as_string=True)
+    except Exception as exc:  # pyogrio raises several DataSourceError/DataLayerError kinds
+        raise ValidationError(f"cannot read with GDAL/OGR: {' '.join(str(exc).split())}", where=str(path)) from None
+    names = list(meta.get("fields", []))
+    shapes = shapely.from_wkb(geoms)
+    crs = meta.get("crs")
+    if crs:
+        import pyproj
+
+        src = pyproj.CRS.from_user_input(crs)
+        if not src.equals(pyproj.CRS.from_epsg(4326), ignore_axis_order=True):
+            tr = pyproj.Transformer.from_crs(src, "EPSG:4326", always_xy=True)
+            shapes = shapely.transform(shapes, lambda x, y: tr.transform(x, y), interleaved=False)
+    shapes = shapely.force_2d(shapes)
+    features = []
+    for i, g in enumerate(shapes):
+        props = {n: _plain(fields[j][i]) for j, n in enumerate(names)}
+        features.append({"type": "Feature", "properties": props,
+                         "geometry": None if g is None else json.loads(shapely.to_geojson(g))})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _plain(v):
+    if v is None:
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and v != v:
+        return None
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    return v
+
+
+def deepstate_to_layer(raw: dict, *, where: str = "", status_map: dict | None = None) -> tuple[dict, str]:
+    """Turn a raw DeepStateMap snapshot into a layer: statuses from label keys, Z dropped, others skipped.
+
+    Features are mapped by the key at the end of their ``name`` label (``… /// geoJSON.status.dismissed``)
+    through :data:`DEEPSTATE_STATUS` updated with ``status_map``; points and unmapped labels are skipped and
+    counted in the returned note.
+    """
+    if not isinstance(raw, dict) or raw.get("type") != "FeatureCollection" or not isinstance(
+            raw.get("features"), list):
+        raise ValidationError("not a FeatureCollection", where=where)
+    mapping = dict(DEEPSTATE_STATUS)
+    mapping.update(status_map or {})
+    out, skipped = [], 0
+    for f in raw["features"]:
+        props = (f or {}).get("properties") or {}
+        label = str(props.get("name", ""))
+        key = label.split("///")[-1].strip()
+        geom = (f or {}).get("geometry") or {}
+        if key not in mapping or geom.get("type") not in ("Polygon", "MultiPolygon"):
+            skipped += 1
+            continue
+        out.append({"type": "Feature", "properties": {"status": mapping[key], "deepstate_label": label.strip()},
+                    "geometry": geom})
+    note = f"DeepState raw: {len(out)} features mapped, {skipped} skipped (other labels or not polygons)"
+    return {"type": "FeatureCollection", "features": out}, note
+
+
+def _date_for(path: Path, data: dict, explicit: str | None) -> str:
+    if explicit:
+        return parse_date(explicit)
+    m = _NAME_DATE.search(path.name)
+    if m:
+        return parse_date(m.group(1), f"date in file name {path.name!r}")
+    dates = set()
+    meta = data.get("metadata") if isinstance(data, dict) else None
+    if isinstance(meta, dict) and meta.get("date"):
+        dates.add(str(meta["date"]))
+    for f in (data.get("features") or []) if isinstance(data, dict) else []:
+        if isinstance(f, dict) and isinstance(f.get("properties"), dict) and f["properties"].get("date"):
+            dates.add(str(f["properties"]["date"])[:10])
+    if len(dates) == 1:
+        return parse_date(dates.pop(), "date property")
+    if len(dates) > 1:
+        raise InvalidInput(f"{path}: features carry several dates ({', '.join(sorted(dates))}); give --date")
+    raise InvalidInput(f"{path}: no date: give --date, or put YYYY-MM-DD in the file name or a 'date' property")
+
+
+def prepare_file(store: Store, name: str, path: Path, opts: ImportOptions, theatre: Theatre | None = None,
+                 region=None) -> Prepared:
+    """Read and validate one file for theatre ``name``; write nothing."""
+    theatre = theatre or store.theatre(name)
+    where = str(path)
+    fmt = opts.fmt
+    data = read_file(path, fmt=fmt, max_bytes=opts.max_bytes)
+    date = _date_for(path, data, opts.date)
+    notes = []
+    status_map = opts.status_map
+    if fmt == "deepstate":
+        data, dnote = deepstate_to_layer(data, where=where, status_map=opts.status_map)
+        notes.append(dnote)
+        status_map = None
+    v = validate_layer(data, theatre, where=where, repair=opts.repair or fmt == "deepstate",
+                       status=opts.status, status_field=opts.status_field, status_map=status_map,
+                       max_vertices=opts.max_vertices)
+    collection = v.collection
+    if v.note:
+        notes.append(v.note)
+    if fmt == "deepstate":
+        if region is None:
+            region = store.region_geometry(name)
+        if region is not None:
+            collection = clip_layer(collection, region, theatre)
+            notes.append("clipped to the theatre's region polygon")
+    return Prepared(where, date, collection, ". ".join(notes))
+
+
+def import_paths(store: Store, name: str, paths: Sequence, opts: ImportOptions = ImportOptions(),
+                 *, progress: Callable | None = None) -> list[tuple[Prepared, RecordResult]]:
+    """Import files and folders into theatre ``name``: every file is validated before any is recorded.
+
+    ``progress``, if given, wraps the iterable of files being read (e.g. a click progress bar).
+    Returns one ``(Prepared, RecordResult)`` per file; ``RecordResult.created`` is False where the content
+    equals the date's current version.
+    """
+    theatre = store.theatre(name)
+    files = expand_paths(paths)
+    if not files:
+        raise InvalidInput(f"no dated layer files found in {', '.join(map(str, paths))}")
+    if opts.date and len(files) > 1:
+        raise InvalidInput("--date applies to a single file; name the dates in the file names instead")
+    region = store.region_geometry(name) if opts.fmt == "deepstate" else None
+    iterable = progress(files) if progress else files
+    prepared = [prepare_file(store, name, f, opts, theatre, region) for f in iterable]
+    results = []
+    for p in prepared:
+        note = ". ".join(x for x in (opts.note, p.note) if x)
+        results.append((p, store.record(name, p.date, p.collection, source=opts.source, note=note,
+                                        recorded_by=opts.recorded_by)))
+    return results
+
+
+def import_collection(store: Store, name: str, collection: dict, *, date: str, source: str = "", note: str = "",
+                      repair: bool = False, recorded_by: str | None = None,
+                      recorded_at: str | None = None) -> RecordResult:
+    """Validate a layer given as a dict (from a notebook or a script) and record it."""
+    theatre = store.theatre(name)
+    v = validate_layer(collection, theatre, where=f"layer {date}", repair=repair)
+    full_note = ". ".join(x for x in (note, v.note) if x)
+    return store.record(name, date, v.collection, source=source, note=full_note, recorded_by=recorded_by,
+                        recorded_at=recorded_at)
