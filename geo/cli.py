@@ -20,6 +20,7 @@ COMMANDS = {
     "init": ("init", "Create a theatre: title, status vocabulary, region."),
     "import": ("importing", "Import dated layers (GeoJSON, GeoPackage, KML, Shapefile, FlatGeobuf, DeepState)."),
     "dates": ("dates", "List the dates that have a layer."),
+    "context": ("context", "Add a context layer: settlements, events, border, region outlines."),
     "history": ("history", "List every recorded version of one date's layer."),
     "verify": ("verify", "Re-hash every version and check the log; exit 1 on any problem."),
     "area": ("area", "km² per status on the WGS84 ellipsoid, for dates or --all."),

@@ -71,3 +71,131 @@ def compute_areas(store: Store, theatre: str, dates: list[str] | None = None, *,
 def _row(e, res: dict) -> dict:
     row = {"date": e.date, "version": e.version, "sha256": e.sha256, **res}
     return row
+
+
+def _settlements_key(settlements: dict | None) -> str:
+    if not settlements:
+        return ""
+    return hashlib.sha256(json.dumps(settlements, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def load_settlements(store: Store, theatre: str) -> dict | None:
+    """The theatre's settlements, validated (None where it has none)."""
+    from .validate import validate_settlements
+
+    data = store.context(theatre, "settlements")
+    if data is None:
+        return None
+    return validate_settlements(data, where=str(store.context_path(theatre, "settlements")))
+
+
+def compute_diff(store: Store, theatre: str, date_a: str, date_b: str, *, as_of: str | None = None,
+                 statuses=None, min_area_km2: float | None = None, tolerance_m: float | None = None,
+                 with_features: bool = False, settlements: dict | None = None, cache: ResultCache | None = None):
+    """Diff two stored dates. Returns ``(DiffResult or None, summary dict)``.
+
+    The summary (numbers and places, no polygons) is cached by the two versions' hashes, the thresholds, the
+    statuses and the settlements' hash; the full :class:`~geo.diff.DiffResult` with its polygons is computed
+    only when ``with_features`` is true.
+    """
+    from .diff import DEFAULT_MIN_AREA_KM2, DEFAULT_TOLERANCE_M, diff_layers
+
+    t = store.theatre(theatre)
+    ea, eb = store.entry(theatre, date_a, as_of=as_of), store.entry(theatre, date_b, as_of=as_of)
+    min_area = DEFAULT_MIN_AREA_KM2 if min_area_km2 is None else min_area_km2
+    tol = DEFAULT_TOLERANCE_M if tolerance_m is None else tolerance_m
+    st = list(statuses) if statuses else None
+    vocab = ",".join(st or t.area_statuses)
+    key = f"{ea.sha256}|{eb.sha256}|{min_area!r}|{tol!r}|{vocab}|{_settlements_key(settlements)}"
+    own_cache = cache is None
+    cache = cache or ResultCache(store, theatre, "diff")
+    hit = None if with_features else cache.get(key)
+    if hit is not None:
+        return None, hit
+    a = json.loads(store.object_bytes(theatre, ea.sha256))
+    b = json.loads(store.object_bytes(theatre, eb.sha256))
+    result = diff_layers(a, b, t, statuses=st, min_area_km2=min_area, tolerance_m=tol, settlements=settlements)
+    summary = result.as_dict()
+    summary.update({"date_a": ea.date, "date_b": eb.date, "version_a": ea.version, "version_b": eb.version,
+                    "sha256_a": ea.sha256, "sha256_b": eb.sha256, "changed": result.changed})
+    cache.put(key, summary)
+    if own_cache:
+        cache.save()
+    return result, summary
+
+
+def select_dates(dates: list[str], *, start: str | None = None, end: str | None = None,
+                 every: str | None = None) -> list[str]:
+    """Dates within ``[start, end]``, thinned to one every N days, a week or a month.
+
+    ``every`` is ``"N"``/``"N days"``, ``"week"`` or ``"month"``: the first date is kept, then each date at
+    least that far after the last kept one (a month: the same day of the next month, or later).
+
+    Examples
+    --------
+    >>> select_dates(["2024-08-01", "2024-08-03", "2024-08-09", "2024-08-10"], every="week")
+    ['2024-08-01', '2024-08-09']
+    """
+    import datetime as dt
+    import re
+
+    from .errors import InvalidInput
+
+    out = [d for d in dates if (start is None or d >= start) and (end is None or d <= end)]
+    if not every:
+        return out
+    spec = every.strip().lower()
+    if spec == "week":
+        step = ("days", 7)
+    elif spec == "month":
+        step = ("months", 1)
+    elif m := re.fullmatch(r"(\d+)\s*(days?|d)?", spec):
+        n = int(m.group(1))
+        if n < 1:
+            raise InvalidInput("--every needs at least 1 day")
+        step = ("days", n)
+    else:
+        raise InvalidInput(f"--every {every!r}: use N (days), 'N days', 'week' or 'month'")
+    kept: list[str] = []
+    for d in out:
+        if not kept:
+            kept.append(d)
+            continue
+        last = dt.date.fromisoformat(kept[-1])
+        if step[0] == "days":
+            nxt = last + dt.timedelta(days=step[1])
+        else:
+            y, mth = (last.year + (last.month // 12), last.month % 12 + 1)
+            import calendar
+
+            nxt = dt.date(y, mth, min(last.day, calendar.monthrange(y, mth)[1]))
+        if dt.date.fromisoformat(d) >= nxt:
+            kept.append(d)
+    return kept
+
+
+def compute_changes(store: Store, theatre: str, *, start: str | None = None, end: str | None = None,
+                    every: str | None = None, as_of: str | None = None, min_area_km2: float | None = None,
+                    tolerance_m: float | None = None, progress=None) -> dict:
+    """Consecutive changes over the series, the peak of the union and each date's share retaken since it.
+
+    Returns ``{"dates": [...], "pairs": [diff summaries], "areas": [area rows], "peak": {...},
+    "retaken_pct": {date: pct or None}}``.
+    """
+    from .diff import peak_and_retaken
+
+    dates = select_dates(store.dates(theatre, as_of=as_of), start=start, end=end, every=every)
+    areas = compute_areas(store, theatre, dates, as_of=as_of) if dates else []
+    settlements = load_settlements(store, theatre)
+    cache = ResultCache(store, theatre, "diff")
+    pairs_iter = list(zip(dates, dates[1:], strict=False))
+    if progress is not None:
+        pairs_iter = progress(pairs_iter)
+    pairs = []
+    for a, b in pairs_iter:
+        _, summary = compute_diff(store, theatre, a, b, as_of=as_of, min_area_km2=min_area_km2,
+                                  tolerance_m=tolerance_m, settlements=settlements, cache=cache)
+        pairs.append(summary)
+    cache.save()
+    pk = peak_and_retaken([{"date": r["date"], "total_km2": r["total_km2"]} for r in areas])
+    return {"dates": dates, "pairs": pairs, "areas": areas, **pk}

@@ -218,6 +218,7 @@ class Store:
         self.root = Path(root)
         self.lock_timeout = lock_timeout
         self._log_cache: dict[str, tuple[tuple, list[LogEntry]]] = {}
+        self._theatre_cache: dict[str, tuple[tuple, Theatre]] = {}
 
     # ---- theatres ---------------------------------------------------------------------------------------
     def theatre_dir(self, name: str) -> Path:
@@ -239,11 +240,18 @@ class Store:
     def theatre(self, name: str) -> Theatre:
         path = self.theatre_dir(name) / "theatre.toml"
         try:
+            st = path.stat()
+            key = (st.st_mtime_ns, st.st_size, st.st_ino)
+            cached = self._theatre_cache.get(name)
+            if cached and cached[0] == key:
+                return cached[1]
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             known = ", ".join(self.theatres()) or "none"
             raise NotFound(f"no theatre {name!r} in {self.root} (theatres: {known})") from None
-        return Theatre.from_toml(text, name)
+        t = Theatre.from_toml(text, name)
+        self._theatre_cache[name] = (key, t)
+        return t
 
     def context_path(self, name: str, kind: str) -> Path | None:
         """Path of a context file named in theatre.toml (``border``, ``outlines``, ``settlements``, ``events``)."""

@@ -334,3 +334,86 @@ def clip_layer(collection: dict, region, theatre: Theatre) -> dict:
             continue
         out.append({"type": "Feature", "properties": dict(feat["properties"]), "geometry": _geojson_geometry(geom)})
     return {"type": "FeatureCollection", "features": out}
+
+
+def validate_settlements(collection, *, where: str = "") -> dict:
+    """Check a settlements layer: named points (``name``, optional ``alt_names``, ``source``).
+
+    A feature with a null geometry is kept as a place whose position is unknown (it never gets a status); any
+    other geometry than a Point is refused, and so is a feature without a non-empty ``name``.
+
+    Examples
+    --------
+    >>> validate_settlements({"type": "FeatureCollection", "features": [
+    ...     {"type": "Feature", "properties": {"name": "Sudzha"},
+    ...      "geometry": {"type": "Point", "coordinates": [35.27, 51.19]}}]})["features"][0]["properties"]
+    {'name': 'Sudzha'}
+    """
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection" or not isinstance(
+            collection.get("features"), list):
+        raise ValidationError("a settlements file must be a GeoJSON FeatureCollection", where=where)
+    out = []
+    for i, f in enumerate(collection["features"]):
+        if not isinstance(f, dict) or f.get("type") != "Feature":
+            raise ValidationError("not a Feature", where=where, feature=i)
+        props = f.get("properties") or {}
+        if not isinstance(props, dict) or not isinstance(props.get("name"), str) or not props["name"].strip():
+            raise ValidationError("a place needs a non-empty 'name'", where=where, feature=i)
+        alt = props.get("alt_names")
+        if alt is not None and not (isinstance(alt, list) and all(isinstance(a, str) for a in alt)):
+            raise ValidationError("'alt_names' must be a list of strings", where=where, feature=i)
+        geom = f.get("geometry")
+        if geom is not None:
+            if not isinstance(geom, dict) or geom.get("type") != "Point":
+                kind = geom.get("type") if isinstance(geom, dict) else type(geom).__name__
+                raise ValidationError(f"a place must be a Point, not {kind!r} (place {props['name']!r})",
+                                      where=where, feature=i)
+            try:
+                pos, _ = _position(geom.get("coordinates"), False)
+            except _Problem as exc:
+                raise ValidationError(str(exc), where=where, feature=i) from None
+            geom = {"type": "Point", "coordinates": pos}
+        out.append({"type": "Feature", "properties": props, "geometry": geom})
+    return {"type": "FeatureCollection", "features": out}
+
+
+def validate_events(collection, *, where: str = "") -> dict:
+    """Check an events layer: ``date`` (YYYY-MM-DD) and ``title`` required; a Point or null geometry;
+    ``url`` kept only when it is http(s) (anything else is refused, so that no ``javascript:`` link survives).
+    """
+    import datetime as dt
+    import re
+
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection" or not isinstance(
+            collection.get("features"), list):
+        raise ValidationError("an events file must be a GeoJSON FeatureCollection", where=where)
+    out = []
+    for i, f in enumerate(collection["features"]):
+        if not isinstance(f, dict) or f.get("type") != "Feature":
+            raise ValidationError("not a Feature", where=where, feature=i)
+        props = f.get("properties") or {}
+        d = props.get("date")
+        try:
+            if not (isinstance(d, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", d)):
+                raise ValueError
+            dt.date.fromisoformat(d)
+        except ValueError:
+            raise ValidationError(f"an event needs a 'date' as YYYY-MM-DD, found {d!r}", where=where,
+                                  feature=i) from None
+        if not isinstance(props.get("title"), str) or not props["title"].strip():
+            raise ValidationError("an event needs a non-empty 'title'", where=where, feature=i)
+        url = props.get("url")
+        if url is not None and not (isinstance(url, str) and re.match(r"^https?://", url, re.I)):
+            raise ValidationError(f"an event's 'url' must be http(s), found {_short(url)}", where=where, feature=i)
+        geom = f.get("geometry")
+        if geom is not None:
+            if not isinstance(geom, dict) or geom.get("type") != "Point":
+                raise ValidationError("an event's geometry must be a Point or null", where=where, feature=i)
+            try:
+                pos, _ = _position(geom.get("coordinates"), False)
+            except _Problem as exc:
+                raise ValidationError(str(exc), where=where, feature=i) from None
+            geom = {"type": "Point", "coordinates": pos}
+        out.append({"type": "Feature", "properties": props, "geometry": geom})
+    out.sort(key=lambda f: f["properties"]["date"])
+    return {"type": "FeatureCollection", "features": out}

@@ -1,0 +1,53 @@
+"""``frontline places THEATRE NAME``: one place's timeline."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import THEATRE, as_of_option, emit_json, store_from_ctx
+
+
+@click.command("places")
+@click.argument("theatre", type=THEATRE)
+@click.argument("name", required=False)
+@as_of_option
+@click.option("--json", "as_json", is_flag=True)
+def command(theatre, name, as_of, as_json):
+    """The date ranges for which place NAME lay inside each status (no NAME: list the places)."""
+    import json
+
+    import shapely
+
+    from ..diff import place_names, place_timeline
+    from ..errors import NotFound
+    from ..measure import load_settlements
+
+    store = store_from_ctx()
+    t = store.theatre(theatre)
+    places = load_settlements(store, theatre)
+    if places is None:
+        raise NotFound(f"theatre {theatre!r} has no settlements layer ([context] settlements in theatre.toml)")
+    if name is None:
+        for f in places["features"]:
+            names = place_names(f["properties"])
+            where = "position unknown" if not f["geometry"] else "{:.4f}, {:.4f}".format(*f["geometry"]["coordinates"])
+            click.echo(f"{names[0]}  ({where})" + (f"  also: {', '.join(names[1:])}" if names[1:] else ""))
+        return
+    wanted = name.casefold().strip()
+    match = [f for f in places["features"] if wanted in {n.casefold() for n in place_names(f["properties"])}]
+    if not match:
+        raise NotFound(f"no place named {name!r} in theatre {theatre!r}; list them: frontline places {theatre}")
+    f = match[0]
+    if not f["geometry"]:
+        raise NotFound(f"place {name!r} has no known position")
+    pt = shapely.from_geojson(json.dumps(f["geometry"]))
+    layers = [(layer.date, layer.collection) for layer in store.read_all(theatre, as_of=as_of)]
+    ranges = place_timeline(pt, layers, t)
+    if as_json:
+        emit_json("places/v1", {"theatre": theatre, "place": f["properties"].get("name"),
+                                "coordinates": f["geometry"]["coordinates"], "ranges": ranges})
+        return
+    click.echo(f"{f['properties'].get('name')} ({', '.join(place_names(f['properties'])[1:]) or 'no other names'})")
+    for r in ranges:
+        label = t.status(r["status"]).label if r["status"] else "outside every status"
+        click.echo(f"{r['from']} … {r['to']}  {label}")

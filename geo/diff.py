@@ -1,0 +1,286 @@
+"""Pure: ground gained, lost and net between two layers; slivers counted apart as noise; places.
+
+For each area status ``s`` and for the union of all area statuses, with ``A`` the dissolved geometry on the first
+date and ``B`` on the second:
+
+- gained = B − A (held on B, not on A), lost = A − B (held on A, not on B);
+- each is split into its parts; a part is **noise** when it is smaller than ``min_area_km2`` or thinner than
+  ``tolerance_m`` (a negative buffer of half the tolerance leaves nothing): two layers digitised apart disagree
+  along every edge by a few metres, and those slivers are not ground taken or lost;
+- ``gained_km2`` and ``lost_km2`` sum the parts above the noise; ``noise_km2`` sums the noise parts (gained and
+  lost together, unsigned); ``net_km2`` is area(B) − area(A) exactly, so that
+
+  ``net_km2 == gained_km2 - lost_km2 + noise_net_km2`` (``noise_net_km2`` = noise gained − noise lost),
+
+  and with no noise threshold (``min_area_km2=0, tolerance_m=0``) ``net_km2 == gained_km2 - lost_km2``;
+- ``net_pct`` is ``net_km2`` as a percentage of area(A) (None where A is empty).
+
+Everything is computed in one WGS84 LAEA projection shared by both layers (:mod:`geo.area`), so the identity
+holds to floating-point error; change polygons are returned in lon/lat.
+
+The defaults (``DEFAULT_MIN_AREA_KM2``, ``DEFAULT_TOLERANCE_M``) were chosen from the real DeepState series: see
+the README's "Noise" section for the measurement.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .area import UNION, _centre, dissolve, laea_transformer
+from .theatre import Theatre
+
+#: Change parts smaller than this are noise (km²).
+DEFAULT_MIN_AREA_KM2 = 0.01
+#: Change parts thinner than this are noise (metres).
+DEFAULT_TOLERANCE_M = 20.0
+
+
+@dataclass
+class StatusChange:
+    """Changes of one status (or of the union) between two layers."""
+
+    status: str
+    area_a_km2: float
+    area_b_km2: float
+    gained_km2: float
+    lost_km2: float
+    noise_km2: float
+    noise_net_km2: float
+
+    @property
+    def net_km2(self) -> float:
+        return self.area_b_km2 - self.area_a_km2
+
+    @property
+    def net_pct(self) -> float | None:
+        return None if self.area_a_km2 == 0 else 100.0 * self.net_km2 / self.area_a_km2
+
+    @property
+    def changed(self) -> bool:
+        return self.gained_km2 > 0 or self.lost_km2 > 0
+
+    def as_dict(self) -> dict:
+        return {"status": self.status, "area_a_km2": self.area_a_km2, "area_b_km2": self.area_b_km2,
+                "gained_km2": self.gained_km2, "lost_km2": self.lost_km2, "net_km2": self.net_km2,
+                "net_pct": self.net_pct, "noise_km2": self.noise_km2, "noise_net_km2": self.noise_net_km2}
+
+
+@dataclass
+class DiffResult:
+    """The changes between two layers: per status, for the union, the change polygons and the places."""
+
+    changes: dict[str, StatusChange]
+    features: list[dict] = field(default_factory=list)
+    min_area_km2: float = DEFAULT_MIN_AREA_KM2
+    tolerance_m: float = DEFAULT_TOLERANCE_M
+    places: list[dict] = field(default_factory=list)
+
+    @property
+    def union(self) -> StatusChange:
+        return self.changes[UNION]
+
+    @property
+    def changed(self) -> bool:
+        """True where anything changed beyond the noise (``diff --exit-code``)."""
+        return any(c.changed for c in self.changes.values()) or bool(self.places)
+
+    def collection(self) -> dict:
+        """The change polygons as a GeoJSON FeatureCollection (``kind``, ``status``, ``area_km2``)."""
+        return {"type": "FeatureCollection", "features": self.features}
+
+    def as_dict(self) -> dict:
+        return {"changes": {k: v.as_dict() for k, v in self.changes.items()},
+                "noise": {"min_area_km2": self.min_area_km2, "tolerance_m": self.tolerance_m},
+                "places": self.places}
+
+
+def diff_layers(a: dict, b: dict, theatre: Theatre, *, statuses: Sequence[str] | None = None,
+                min_area_km2: float = DEFAULT_MIN_AREA_KM2, tolerance_m: float = DEFAULT_TOLERANCE_M,
+                settlements: dict | None = None) -> DiffResult:
+    """Compare two layers of ``theatre``.
+
+    Parameters
+    ----------
+    a, b : dict
+        Normalised layers (GeoJSON FeatureCollections), the earlier and the later one. Dates out of order are
+        answered too: the caller notes the negative time.
+    statuses : sequence of str, optional
+        Area statuses to report (default: all); the union is always over all area statuses.
+    min_area_km2, tolerance_m : float
+        The noise thresholds (0 disables each).
+    settlements : dict, optional
+        A GeoJSON FeatureCollection of named points; places whose status differs between ``a`` and ``b`` are
+        listed in ``result.places``.
+
+    Returns
+    -------
+    DiffResult
+
+    Examples
+    --------
+    >>> from geo.theatre import Theatre, Status
+    >>> t = Theatre("demo", "Demo", (Status("held", "Held", "#112233"),))
+    >>> empty = {"type": "FeatureCollection", "features": []}
+    >>> r = diff_layers(empty, empty, t)
+    >>> r.union.gained_km2, r.union.lost_km2, r.changed
+    (0.0, 0.0, False)
+    """
+    import numpy as np
+    import shapely
+
+    if min_area_km2 < 0 or tolerance_m < 0:
+        from .errors import InvalidInput
+
+        raise InvalidInput("noise thresholds must be zero or positive")
+    all_area = theatre.area_statuses
+    wanted = list(all_area if statuses is None else statuses)
+    for s in wanted:
+        theatre.status(s)  # unknown status -> error listing the known ones
+    da, db = dissolve(a, all_area), dissolve(b, all_area)
+
+    def union_of(d):
+        parts = [g for g in d.values() if not g.is_empty]
+        return shapely.union_all(parts) if parts else shapely.Polygon()
+
+    keys = wanted + [UNION]
+    geoms_a = [da[s] for s in wanted] + [union_of(da)]
+    geoms_b = [db[s] for s in wanted] + [union_of(db)]
+    centre = _centre(geoms_a + geoms_b)
+    fwd = laea_transformer(*centre)
+    inv = laea_transformer(*centre, inverse=True)
+    pa = shapely.transform(np.asarray(geoms_a, dtype=object), lambda x, y: fwd.transform(x, y), interleaved=False)
+    pb = shapely.transform(np.asarray(geoms_b, dtype=object), lambda x, y: fwd.transform(x, y), interleaved=False)
+    gained = shapely.difference(pb, pa)
+    lost = shapely.difference(pa, pb)
+
+    changes: dict[str, StatusChange] = {}
+    features: list[dict] = []
+    for i, key in enumerate(keys):
+        g_keep, g_noise = _split_noise(gained[i], min_area_km2, tolerance_m)
+        l_keep, l_noise = _split_noise(lost[i], min_area_km2, tolerance_m)
+        sum_g = float(sum(shapely.area(p) for p in g_keep)) / 1e6
+        sum_l = float(sum(shapely.area(p) for p in l_keep)) / 1e6
+        noise_g = float(sum(shapely.area(p) for p in g_noise)) / 1e6
+        noise_l = float(sum(shapely.area(p) for p in l_noise)) / 1e6
+        changes[key] = StatusChange(key, float(shapely.area(pa[i])) / 1e6, float(shapely.area(pb[i])) / 1e6,
+                                    sum_g, sum_l, noise_g + noise_l, noise_g - noise_l)
+        for kind, parts in (("gained", g_keep), ("lost", l_keep)):
+            for p in parts:
+                ll = shapely.transform(p, lambda x, y: inv.transform(x, y), interleaved=False)
+                ll = shapely.orient_polygons(ll, exterior_cw=False)
+                features.append({"type": "Feature",
+                                 "properties": {"kind": kind, "status": key,
+                                                "area_km2": round(float(shapely.area(p)) / 1e6, 6)},
+                                 "geometry": json.loads(shapely.to_geojson(ll))})
+    features.sort(key=lambda f: (f["properties"]["status"], f["properties"]["kind"], -f["properties"]["area_km2"]))
+    places = changed_places(settlements, da, db, all_area) if settlements else []
+    return DiffResult(changes, features, min_area_km2, tolerance_m, places)
+
+
+def _split_noise(geom, min_area_km2: float, tolerance_m: float):
+    """Split a projected (metres) change geometry into (kept parts, noise parts)."""
+    import shapely
+
+    if geom is None or geom.is_empty:
+        return [], []
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and not p.is_empty]
+    keep, noise = [], []
+    for p in parts:
+        if shapely.area(p) / 1e6 < min_area_km2:
+            noise.append(p)
+        elif tolerance_m > 0 and shapely.buffer(p, -tolerance_m / 2).is_empty:
+            noise.append(p)
+        else:
+            keep.append(p)
+    return keep, noise
+
+
+# ---- places --------------------------------------------------------------------------------------------------
+def place_names(props: dict) -> list[str]:
+    """A place's names: ``name`` first, then ``alt_names`` and any ``name_*`` properties."""
+    names = [str(props.get("name", ""))]
+    alt = props.get("alt_names") or []
+    if isinstance(alt, str):
+        alt = [alt]
+    names += [str(x) for x in alt]
+    names += [str(v) for k, v in sorted(props.items()) if k.startswith("name_") and isinstance(v, str)]
+    seen, out = set(), []
+    for n in names:
+        if n and n not in seen:
+            seen.add(n)
+            out.append(n)
+    return out
+
+
+def status_at(point, dissolved: dict, statuses: Sequence[str]) -> str | None:
+    """The first status (vocabulary order) whose dissolved polygon covers ``point``; None when outside all."""
+    import shapely
+
+    for s in statuses:
+        g = dissolved.get(s)
+        if g is not None and not g.is_empty and shapely.covers(g, point):
+            return s
+    return None
+
+
+def changed_places(settlements: dict, da: dict, db: dict, statuses: Sequence[str]) -> list[dict]:
+    """Places whose status differs between two dissolved layers: ``taken`` (now inside), ``lost``, ``changed``."""
+    import shapely
+
+    out = []
+    for f in settlements.get("features", []):
+        props = f.get("properties") or {}
+        if not f.get("geometry"):
+            continue  # a place whose position is unknown (null geometry) has no status
+        pt = shapely.from_geojson(json.dumps(f["geometry"]))
+        sa, sb = status_at(pt, da, statuses), status_at(pt, db, statuses)
+        if sa == sb:
+            continue
+        kind = "taken" if sa is None else "lost" if sb is None else "changed"
+        out.append({"name": str(props.get("name", "")), "from": sa, "to": sb, "kind": kind})
+    out.sort(key=lambda p: (p["kind"], p["name"]))
+    return out
+
+
+def place_timeline(point, layers: Sequence[tuple[str, dict]], theatre: Theatre) -> list[dict]:
+    """Date ranges for which ``point`` lay inside each status (or none), over ``[(date, layer), ...]`` in order.
+
+    Each range: ``{"status": key or None, "from": first date, "to": last date with that status}``.
+    """
+    statuses = theatre.area_statuses
+    ranges: list[dict] = []
+    for date, coll in layers:
+        st = status_at(point, dissolve(coll, statuses), statuses)
+        if ranges and ranges[-1]["status"] == st:
+            ranges[-1]["to"] = date
+        else:
+            ranges.append({"status": st, "from": date, "to": date})
+    return ranges
+
+
+def peak_and_retaken(rows: Sequence[dict]) -> dict:
+    """The peak of ``total_km2`` over rows ``{date, total_km2}`` and each date's share retaken since it.
+
+    ``retaken_pct`` is ``(peak − total) / peak × 100`` for dates on or after the peak, None before it.
+
+    Examples
+    --------
+    >>> peak_and_retaken([{"date": "d1", "total_km2": 2.0}, {"date": "d2", "total_km2": 4.0},
+    ...                   {"date": "d3", "total_km2": 1.0}])["retaken_pct"]
+    {'d1': None, 'd2': 0.0, 'd3': 75.0}
+    >>> peak_and_retaken([])["peak"] is None
+    True
+    """
+    if not rows:
+        return {"peak": None, "retaken_pct": {}}
+    best = max(rows, key=lambda r: (r["total_km2"], [-ord(c) for c in r["date"]]))
+    peak = {"date": best["date"], "total_km2": best["total_km2"]}
+    out = {}
+    for r in rows:
+        if r["date"] < best["date"] or best["total_km2"] == 0:
+            out[r["date"]] = None
+        else:
+            out[r["date"]] = 100.0 * (best["total_km2"] - r["total_km2"]) / best["total_km2"]
+    return {"peak": peak, "retaken_pct": out}
