@@ -1,0 +1,251 @@
+"""The map of a date, and of the change since an earlier date, as a folium map that is safe, small and deterministic.
+
+Use from a notebook::
+
+    from geo.render.mapping import build_map, save_map
+    m = build_map(theatre, layer.collection, date=layer.date, areas_km2=a.areas_km2, total_km2=a.total_km2,
+                  sources=layer.sources, context={"border": ..., "settlements": ...})
+    m            # displays in Jupyter
+    save_map(m, "maps/kursk-2024-08-24.html")
+
+How the page is put together (decided here):
+
+* :class:`FrontlineMap` is a ``folium.Map`` whose ``default_js``/``default_css`` are empty: folium's ten CDN
+  files (jQuery, Bootstrap, Font Awesome, …) are replaced by the pinned Leaflet JS and CSS only
+  (:mod:`geo.render.assets`), with SRI hashes (``assets="cdn"``) or inline (``assets="inline"``).
+* All data (texts and geometry) travels in one JSON blob (``<script type="application/json">``, escaped by
+  :func:`geo.render.safe.script_json`) read by our own small script (``frontline.js``), which writes every text
+  with ``textContent``. Our pieces are :class:`Raw` elements: their text is inserted as it is and never
+  compiled as a Jinja template (folium's ``MacroElement`` compiles its rendered output a second time, which is
+  how ``{{ 7*7 }}`` in a folium tooltip becomes 49). No data reaches folium's own templates; the only values
+  folium renders are the map centre and zoom (numbers) and the tile provider (from xyzservices, not data).
+* Deterministic: before rendering, every element's id (branca draws them at random) is replaced by one derived
+  from a digest of the payload and the element's position in the tree; JSON has sorted keys; coordinates are
+  quantised to 1e-5° and written with at most 5 decimals. Rendering the same inputs twice gives the same bytes.
+* Layout: title and date above the map, caption (figures) and attribution (the theatre's lines, then the
+  source and note of the version drawn) below it, legend at the top right, scale bar at the bottom left. The
+  page fills its frame (an iframe in an article) unless ``width``/``height`` fix it in pixels.
+* Tiles: ``tiles=None`` (or ``"none"``) draws none (the context layers keep the map legible); a name is looked
+  up in xyzservices (``"CartoDB.Positron"``), and providers that need an API key are refused.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+import folium
+from branca.element import Element, Figure
+
+from ..errors import InvalidInput
+from .assets import ASSET_MODES, head_html
+from .geometry import zoom_for_bounds
+from .payload import UNION, map_payload
+from .safe import script_json
+
+
+def _static(name: str) -> str:
+    return resources.files("geo.render").joinpath(name).read_text(encoding="utf-8")
+
+
+class Raw(Element):
+    """An element whose text is emitted as it is: never compiled or rendered as a Jinja template."""
+
+    def __init__(self, html: str, name: str = "Raw"):
+        super().__init__()
+        self._name = name
+        self.html = html
+
+    def render(self, **kwargs) -> str:
+        return self.html
+
+
+class Overlay(Element):
+    """Our part of the page: CSS, the payload blob, ``frontline.js``, the header and footer, the draw call."""
+
+    def __init__(self, payload: dict, *, width: int | None = None, height: int | None = None):
+        super().__init__()
+        self._name = "FrontlineOverlay"
+        self.payload = payload
+        self.width = width
+        self.height = height
+
+    def render(self, **kwargs) -> str:
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise InvalidInput("the frontline overlay must sit in a folium Map inside a Figure")
+        key = self.payload["key"]
+        css = _static("frontline.css")
+        if self.width and self.height:
+            css += f"html,body{{width:{int(self.width)}px;height:{int(self.height)}px}}\n"
+        head = (f"<style>\n{css}</style>\n"
+                f'<script type="application/json" id="fl-data-{key}">{script_json(self.payload)}</script>\n'
+                f"<script>\n{_static('frontline.js')}</script>\n")
+        figure.header.add_child(Raw(head, "FrontlineHead"), name="frontline_head")
+        html = (f'<header class="fl-head" id="fl-head-{key}"></header>\n'
+                f'<footer class="fl-foot" id="fl-foot-{key}"></footer>\n')
+        figure.html.add_child(Raw(html, "FrontlineHtml"), name="frontline_html")
+        script = f'frontline.draw({self._parent.get_name()}, frontline.payload("fl-data-{key}"));\n'
+        figure.script.add_child(Raw(script, "FrontlineScript"), name="frontline_script")
+        return ""
+
+
+class FrontlineMap(folium.Map):
+    """A ``folium.Map`` that loads only the pinned Leaflet assets and renders deterministically.
+
+    Build it with :func:`build_map`. The attribute ``payload`` holds the data drawn (see
+    :func:`geo.render.payload.map_payload`).
+    """
+
+    default_js: list = []
+    default_css: list = []
+
+    def __init__(self, payload: dict, *, assets_html: str, tiles=None, width: int | None = None,
+                 height: int | None = None):
+        (s, w), (n, e) = payload["bounds"]
+        size = (width or 800, height or 600)
+        super().__init__(location=[round((s + n) / 2, 5), round((w + e) / 2, 5)],
+                         zoom_start=zoom_for_bounds((w, s, e, n), size), tiles=None, control_scale=False)
+        self.payload = payload
+        self.assets_html = assets_html
+        if tiles is not None:
+            folium.TileLayer(tiles=tiles).add_to(self)
+        Overlay(payload, width=width, height=height).add_to(self)
+
+    def render(self, **kwargs):
+        figure = self.get_root()
+        _assign_ids(figure, self.payload["key"])
+        figure.header.add_child(Raw(self.assets_html, "FrontlineAssets"), name="frontline_assets")
+        super().render(**kwargs)
+
+
+def _assign_ids(root: Element, key: str) -> None:
+    """Replace branca's random element ids with ``<key>_<n>``, n the element's position in the tree."""
+    seen: set[int] = set()
+    counter = 0
+
+    def walk(el):
+        nonlocal counter
+        if id(el) in seen:
+            return
+        seen.add(id(el))
+        el._id = f"{key}_{counter}"
+        counter += 1
+        for part in ("header", "html", "script"):
+            sub = getattr(el, part, None)
+            if isinstance(sub, Element):
+                walk(sub)
+        for child in list(el._children.values()):
+            walk(child)
+
+    walk(root)
+
+
+def tile_provider(name: str | None):
+    """The xyzservices provider named ``name`` (``"CartoDB.Positron"``), or None for ``None``/``"none"``.
+
+    Raises
+    ------
+    InvalidInput
+        An unknown name (with close matches), or a provider that needs an API key.
+    """
+    if name is None or str(name).lower() in ("", "none"):
+        return None
+    import xyzservices
+
+    providers = xyzservices.providers
+    try:
+        p = providers.query_name(name)
+    except ValueError:
+        import difflib
+
+        names = sorted(providers.flatten())
+        close = difflib.get_close_matches(name, names, n=4, cutoff=0.5)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise InvalidInput(f"unknown tiles {name!r}{hint}: give an xyzservices name such as CartoDB.Positron, "
+                           "or none") from None
+    if p.requires_token():
+        raise InvalidInput(f"tiles {name!r} need an API key; choose a provider without one, or none")
+    return p
+
+
+def build_map(theatre, collection: dict, *, date: str, areas_km2: dict, total_km2: float | None = None,
+              sources=(), context: dict | None = None, changes: dict | None = None, since: str | None = None,
+              change_status: str = UNION, peak: dict | None = None, title: str | None = None,
+              tiles: str | None = None, assets: str = "cdn", assets_dir: str | os.PathLike | None = None,
+              width: int | None = None, height: int | None = None) -> FrontlineMap:
+    """Build the map of a date (and of the change since ``since``) as a ``folium.Map``.
+
+    Pure over plain data: it never opens the store. Parameters are those of
+    :func:`geo.render.payload.map_payload`, plus:
+
+    Parameters
+    ----------
+    tiles : str or None
+        An xyzservices provider name, or None / ``"none"`` for no basemap (the default).
+    assets : {"cdn", "inline"}
+        Load Leaflet from the CDN with SRI hashes, or inline it from the asset cache.
+    assets_dir : path, optional
+        The asset cache (default ``$FRONTLINE_ASSETS`` or ``./.assets/cache``).
+    width, height : int, optional
+        Fixed page size in pixels; by default the page fills its frame.
+
+    Returns
+    -------
+    FrontlineMap
+
+    Raises
+    ------
+    InvalidInput
+        Unknown ``assets`` mode or tiles, a non-positive size, an unknown ``change_status``.
+    MissingResource
+        ``assets="inline"`` and the pinned assets are not in the cache.
+
+    Examples
+    --------
+    >>> from geo.theatre import Theatre, Status
+    >>> t = Theatre("demo", "Demo", (Status("held", "Held", "#112233"),))
+    >>> m = build_map(t, {"type": "FeatureCollection", "features": []}, date="2024-08-24", areas_km2={})
+    >>> html = render_html(m)
+    >>> "leaflet@1.9.4" in html and "jquery" not in html.lower()
+    True
+    """
+    if assets not in ASSET_MODES:
+        raise InvalidInput(f"unknown assets mode {assets!r}: choose one of {', '.join(ASSET_MODES)}")
+    for v, what in ((width, "width"), (height, "height")):
+        if v is not None and (int(v) <= 0 or int(v) > 10000):
+            raise InvalidInput(f"{what} {v!r} must be a number of pixels between 1 and 10000")
+    if change_status != UNION:
+        theatre.status(change_status)
+    provider = tile_provider(tiles)
+    assets_html = head_html(assets, cache_root=assets_dir)
+    payload = map_payload(theatre, collection, date=date, areas_km2=areas_km2, total_km2=total_km2,
+                          sources=sources, context=context, changes=changes, since=since,
+                          change_status=change_status, peak=peak, title=title,
+                          size=(int(width), int(height)) if width and height else None)
+    return FrontlineMap(payload, assets_html=assets_html, tiles=provider,
+                        width=int(width) if width else None, height=int(height) if height else None)
+
+
+def render_html(m: folium.Map) -> str:
+    """The full HTML page of a map (deterministic for a :class:`FrontlineMap`)."""
+    return m.get_root().render()
+
+
+def save_map(m: folium.Map, path: str | os.PathLike) -> Path:
+    """Write the map's page to ``path`` (UTF-8, atomically: a temporary file renamed); return the path."""
+    path = Path(path)
+    data = render_html(m).encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

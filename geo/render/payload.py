@@ -1,0 +1,396 @@
+"""Pure: the plain data a map page shows, and the words and figures around it.
+
+:func:`map_payload` turns a theatre, a layer and its figures into one JSON-ready dict (the *payload*): geometry
+quantised and ready for Leaflet, tooltip lines, legend entries, caption, attribution. The page's own script
+(``frontline.js``) draws it, putting every text in with ``textContent``; :mod:`geo.render.mapping` wraps it in a
+folium map; the matplotlib fallback of :mod:`geo.render.embed` draws the same payload; the timeline (issue 5)
+can reuse it per date. Nothing here opens a file or imports folium.
+
+Words and figures (decided here, used by the caption, the legend and the alt text alike):
+
+* km² figures: thousands separated by commas, no decimals from 100 km² up, one decimal below
+  (:func:`format_km2`); percentages to the whole percent (one decimal below 10%).
+* caption: ``"Ukrainian-held: 1,253 km² · Contested: 400 km² · retaken since the peak (1,376 km², 2024-08-29):
+  12%"``; with a change, ``"since 2024-08-12: 35 km² gained, 12 km² lost"`` is added.
+* change styles: ground gained in solid green (:data:`GAINED_COLOUR`), ground lost in orange with a dashed edge
+  (:data:`LOST_COLOUR`); the change drawn is that of ``change_status`` (default ``"union"``: every area status
+  together, i.e. the ground held moved), so that overlapping per-status changes are not stacked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from .geometry import (
+    CONTEXT_GRID,
+    NOMINAL_SIZE,
+    context_tolerance,
+    expand,
+    for_context,
+    geojson,
+    leaflet_bounds,
+    leaflet_latlng,
+    lines,
+    polygons,
+    quantise,
+)
+from .safe import class_token, clean_text, safe_url
+
+PAYLOAD_VERSION = 1
+GAINED_COLOUR = "#2b8a3e"
+LOST_COLOUR = "#e8590c"
+BORDER_COLOUR = "#333333"
+OUTLINE_COLOUR = "#8a8a8a"
+PLACE_COLOUR = "#222222"
+UNION = "union"
+CHANGE_KINDS = ("gained", "lost")
+_PLACE_NAME_KEYS = ("name", "name_en", "label", "title")
+
+
+def format_km2(value: float) -> str:
+    """km² as text: ``1,253`` from 100 up, ``12.3`` below.
+
+    Examples
+    --------
+    >>> format_km2(1253.4), format_km2(12.34), format_km2(0)
+    ('1,253', '12.3', '0')
+    """
+    v = float(value)
+    if v == 0:
+        return "0"
+    if abs(v) >= 100:
+        return f"{v:,.0f}"
+    return f"{v:,.1f}"
+
+
+def format_pct(value: float) -> str:
+    """A percentage as text: whole percent from 10 up, one decimal below.
+
+    Examples
+    --------
+    >>> format_pct(12.4), format_pct(3.25), format_pct(0.0)
+    ('12%', '3.2%', '0%')
+    """
+    v = float(value)
+    if v == 0:
+        return "0%"
+    return f"{v:.0f}%" if abs(v) >= 10 else f"{v:.1f}%"
+
+
+def format_date(date: str) -> str:
+    """``2024-08-24`` → ``24 August 2024`` (English month names, no locale).
+
+    Examples
+    --------
+    >>> format_date("2024-08-04")
+    '4 August 2024'
+    """
+    d = dt.date.fromisoformat(date)
+    return f"{d.day} {d.strftime('%B')} {d.year}" if d.month else date
+
+
+def change_totals(changes: dict | None, status: str = UNION) -> dict:
+    """km² gained and lost in a change FeatureCollection for ``status`` (``kind``/``status``/``area_km2``).
+
+    Examples
+    --------
+    >>> change_totals({"features": [{"properties": {"kind": "gained", "status": "union", "area_km2": 2.5}}]})
+    {'gained': 2.5, 'lost': 0.0}
+    >>> change_totals(None)
+    {'gained': 0.0, 'lost': 0.0}
+    """
+    out = {"gained": 0.0, "lost": 0.0}
+    for f in (changes or {}).get("features", []):
+        p = f.get("properties") or {}
+        if p.get("status") == status and p.get("kind") in out:
+            out[p["kind"]] += float(p.get("area_km2") or 0.0)
+    return {k: round(v, 6) for k, v in out.items()}
+
+
+def figures(theatre, areas_km2: dict, *, peak: dict | None = None, since: str | None = None,
+            totals: dict | None = None) -> list[str]:
+    """The figures of a map as short phrases, in order: each area status, the peak, the change.
+
+    ``peak`` is ``{"date", "total_km2", "retaken_pct"}`` (as :func:`geo.diff.peak_and_retaken` gives for a
+    date); ``totals`` is :func:`change_totals` of the change since ``since``.
+
+    Examples
+    --------
+    >>> from geo.theatre import Theatre, Status
+    >>> t = Theatre("demo", "Demo", (Status("held", "Held", "#112233"),))
+    >>> figures(t, {"held": 1253.2}, peak={"date": "2024-08-29", "total_km2": 1376.0, "retaken_pct": 8.9})
+    ['Held: 1,253 km²', 'retaken since the peak (1,376 km², 2024-08-29): 8.9%']
+    >>> figures(t, {})
+    ['Held: 0 km²']
+    """
+    out = []
+    for s in theatre.statuses:
+        if s.kind == "area":
+            out.append(f"{clean_text(s.label)}: {format_km2(areas_km2.get(s.key, 0.0))} km²")
+    if peak and peak.get("retaken_pct") is not None:
+        out.append(f"retaken since the peak ({format_km2(peak['total_km2'])} km², {clean_text(peak['date'])}): "
+                   f"{format_pct(peak['retaken_pct'])}")
+    if since and totals is not None:
+        out.append(f"since {clean_text(since)}: {format_km2(totals['gained'])} km² gained, "
+                   f"{format_km2(totals['lost'])} km² lost")
+    return out
+
+
+def caption(theatre, areas_km2: dict, **kw) -> str:
+    """The caption: :func:`figures` joined with `` · ``."""
+    return " · ".join(figures(theatre, areas_km2, **kw))
+
+
+def alt_text(theatre, date: str, areas_km2: dict, *, title: str | None = None, **kw) -> str:
+    """One sentence describing the map for readers who cannot see it, with its figures.
+
+    Examples
+    --------
+    >>> from geo.theatre import Theatre, Status
+    >>> t = Theatre("demo", "Demo", (Status("held", "Held", "#112233"),))
+    >>> alt_text(t, "2024-08-24", {"held": 12.0})
+    'Map of Demo on 24 August 2024 showing Held: 12.0 km².'
+    """
+    what = clean_text(title or theatre.title)
+    figs = figures(theatre, areas_km2, **kw)
+    body = "; ".join(figs) if figs else "no areas"
+    return f"Map of {what} on {format_date(date)} showing {body}."
+
+
+def _bounds_of(geoms):
+    import shapely
+
+    geoms = [g for g in geoms if g is not None and not g.is_empty]
+    if not geoms:
+        return None
+    b = shapely.total_bounds(geoms)
+    return tuple(float(v) for v in b)
+
+
+def _shape(geometry):
+    import shapely
+
+    if not geometry:
+        return None
+    try:
+        return shapely.from_geojson(json.dumps(geometry))
+    except Exception:  # noqa: BLE001 - shapely raises GEOSException or ValueError for bad geometry
+        return None
+
+
+def _place_name(props: dict) -> str:
+    for k in _PLACE_NAME_KEYS:
+        if props.get(k):
+            return clean_text(props[k], max_len=120)
+    return ""
+
+
+def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_km2: float | None = None,
+                sources=(), context: dict | None = None, changes: dict | None = None, since: str | None = None,
+                change_status: str = UNION, peak: dict | None = None, title: str | None = None,
+                size: tuple[int, int] | None = None) -> dict:
+    """Build the payload of one map: everything the page draws and writes, as plain JSON-ready data.
+
+    Parameters
+    ----------
+    theatre : geo.theatre.Theatre
+        Status vocabulary (labels, colours, kinds), title and attribution lines.
+    collection : dict
+        The layer (GeoJSON FeatureCollection; features carry ``properties.status``). Features of unknown
+        status are skipped. Area statuses are drawn filled, one path per polygon, each with a tooltip giving
+        its status and km²; line statuses are drawn as lines, never filled.
+    date : str
+        The layer's date (``YYYY-MM-DD``).
+    areas_km2, total_km2 :
+        The layer's figures (:func:`geo.area.layer_areas`); shown in the legend and caption.
+    sources : iterable of dict
+        The version drawn (:attr:`geo.store.Layer.sources`): ``version``, ``source``, ``note``,
+        ``recorded_at``. An ``http(s)`` source becomes a link, anything else text.
+    context : dict, optional
+        ``{"border": FC, "outlines": FC, "settlements": FC}`` (any may be missing): clipped to the view,
+        simplified for the zoom shown, drawn under the layer; settlements with their names as labels.
+    changes, since, change_status :
+        The change FeatureCollection of :func:`geo.diff.diff_layers` (``kind``, ``status``, ``area_km2``), the
+        earlier date, and which status's change to draw (default the union of area statuses).
+    peak : dict, optional
+        ``{"date", "total_km2", "retaken_pct"}`` for the caption.
+    title : str, optional
+        Default: the theatre's title.
+    size : (int, int), optional
+        Map size in pixels, used only to choose the simplification of the context (default 800×600).
+
+    Returns
+    -------
+    dict
+        JSON-ready, deterministic (same inputs, same dict); ``key`` is a digest of the content, used for
+        element ids.
+
+    Examples
+    --------
+    >>> from geo.theatre import Theatre, Status
+    >>> t = Theatre("demo", "Demo", (Status("held", "Held", "#112233"),))
+    >>> p = map_payload(t, {"type": "FeatureCollection", "features": []}, date="2024-08-24", areas_km2={})
+    >>> p["features"], p["caption"]
+    ([], 'Held: 0 km²')
+    """
+    import shapely
+
+    from ..area import areas_km2 as measure
+
+    statuses = {s.key: s for s in theatre.statuses}
+    # --- layer features: polygons exploded (one tooltip per polygon), lines kept whole
+    raw = []  # (order, status, geometry)
+    order = {s.key: i for i, s in enumerate(theatre.statuses)}
+    for f in collection.get("features", []):
+        key = (f.get("properties") or {}).get("status")
+        if key not in statuses:
+            continue
+        g = _shape(f.get("geometry"))
+        if g is None or g.is_empty:
+            continue
+        if statuses[key].kind == "area":
+            raw.extend((order[key], key, p) for p in polygons(g))
+        else:
+            lg = lines(g)
+            if not lg.is_empty:
+                raw.append((order[key], key, lg))
+    # areas before lines, vocabulary order within each; stable for features in file order
+    raw.sort(key=lambda r: (statuses[r[1]].kind != "area", r[0]))
+    poly_idx = [i for i, r in enumerate(raw) if statuses[r[1]].kind == "area"]
+    km2 = measure([raw[i][2] for i in poly_idx]) if poly_idx else []
+    part_km2 = dict(zip(poly_idx, (float(v) for v in km2), strict=True))
+    features = []
+    for i, (_, key, g) in enumerate(raw):
+        s = statuses[key]
+        gj = geojson(quantise(g))
+        if gj is None:
+            continue
+        tip = [clean_text(s.label)]
+        if s.kind == "area":
+            tip.append(f"{format_km2(part_km2[i])} km²")
+        features.append({"s": class_token(key), "g": gj, "t": tip})
+
+    # --- changes
+    change_feats = []
+    totals = change_totals(changes, change_status) if since else None
+    if changes and since:
+        label = "" if change_status == UNION else clean_text(statuses[change_status].label) + " "
+        for f in changes.get("features", []):
+            p = f.get("properties") or {}
+            if p.get("status") != change_status or p.get("kind") not in CHANGE_KINDS:
+                continue
+            g = _shape(f.get("geometry"))
+            gj = geojson(quantise(g)) if g is not None else None
+            if gj is None:
+                continue
+            what = f"{label}{p['kind']} since {clean_text(since)}"
+            change_feats.append({"k": p["kind"], "g": gj,
+                                 "t": [what[:1].upper() + what[1:], f"{format_km2(p.get('area_km2') or 0)} km²"]})
+
+    # --- the view: the layer and the change, else the theatre's bbox
+    shapes = [r[2] for r in raw] + [_shape(f["g"]) for f in change_feats]
+    bounds = _bounds_of(shapes) or theatre.bbox or (-180.0, -60.0, 180.0, 75.0)
+    if bounds[2] - bounds[0] < 0.02 or bounds[3] - bounds[1] < 0.02:
+        cx, cy = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
+        bounds = (cx - 0.05, cy - 0.05, cx + 0.05, cy + 0.05)
+    view = expand(bounds, 0.1)
+    margin = expand(bounds, 0.35)
+    tol = context_tolerance(view, size or NOMINAL_SIZE)
+
+    # --- context
+    ctx_out: dict = {}
+    context = context or {}
+    legend_ctx = []
+    for kind in ("outlines", "border"):
+        fc = context.get(kind)
+        if not fc:
+            continue
+        geoms = [lines(_shape(f.get("geometry"))) for f in fc.get("features", [])]
+        geoms = [g for g in geoms if g is not None and not g.is_empty]
+        if not geoms:
+            continue
+        merged = for_context(shapely.union_all(geoms), margin, tol, grid=CONTEXT_GRID)
+        gj = geojson(merged)
+        if gj:
+            ctx_out[kind] = gj
+            legend_ctx.append({"kind": kind, "label": "State border" if kind == "border" else "Region boundaries",
+                               "colour": BORDER_COLOUR if kind == "border" else OUTLINE_COLOUR, "value": ""})
+    places = []
+    for f in (context.get("settlements") or {}).get("features", []):
+        g = _shape(f.get("geometry"))
+        name = _place_name(f.get("properties") or {})
+        if g is None or g.is_empty or g.geom_type != "Point" or not name:
+            continue
+        if not (margin[0] <= g.x <= margin[2] and margin[1] <= g.y <= margin[3]):
+            continue
+        q = quantise(g)
+        places.append({"n": name, "ll": leaflet_latlng(q.x, q.y)})
+    places.sort(key=lambda p: (p["n"], p["ll"]))
+    if places:
+        ctx_out["places"] = places
+        legend_ctx.append({"kind": "place", "label": "Settlement", "colour": PLACE_COLOUR, "value": ""})
+
+    # --- legend, caption, attribution
+    legend = []
+    drawn = {f["s"] for f in features}
+    for s in theatre.statuses:
+        if s.kind == "area":
+            legend.append({"kind": "area", "s": class_token(s.key), "label": clean_text(s.label), "colour": s.colour,
+                           "value": f"{format_km2(areas_km2.get(s.key, 0.0))} km²"})
+        elif class_token(s.key) in drawn:
+            legend.append({"kind": "line", "s": class_token(s.key), "label": clean_text(s.label),
+                           "colour": s.colour, "value": ""})
+    if totals is not None:
+        prefix = "" if change_status == UNION else clean_text(statuses[change_status].label) + " "
+        for kind, colour in (("gained", GAINED_COLOUR), ("lost", LOST_COLOUR)):
+            text = f"{prefix}{kind} since {clean_text(since)}"
+            legend.append({"kind": kind, "label": text[:1].upper() + text[1:], "colour": colour,
+                           "value": f"{format_km2(totals[kind])} km²"})
+    legend += legend_ctx
+
+    attribution = [_credit(a) for a in theatre.attribution]
+    for src in sources or ():
+        v = src.get("version")
+        text = clean_text(src.get("source"))
+        if text:
+            attribution.append({**_credit(text),
+                                "label": f"Layer {clean_text(date)}" + (f" v{int(v)}" if v else "") + ": "})
+        note = clean_text(src.get("note"))
+        if note:
+            attribution.append({"label": "Note: ", "text": note, "href": None})
+
+    payload = {
+        "v": PAYLOAD_VERSION,
+        "title": clean_text(title or theatre.title),
+        "date": clean_text(date),
+        "dateText": format_date(date),
+        "since": clean_text(since) if since else None,
+        "caption": caption(theatre, areas_km2, peak=peak, since=since, totals=totals),
+        "total": None if total_km2 is None else round(float(total_km2), 6),
+        "statuses": {class_token(s.key): {"label": clean_text(s.label), "colour": s.colour, "kind": s.kind}
+                     for s in theatre.statuses},
+        "features": features,
+        "changes": change_feats,
+        "context": ctx_out,
+        "legend": legend,
+        "attribution": attribution,
+        "bounds": leaflet_bounds(view),
+        "colours": {"gained": GAINED_COLOUR, "lost": LOST_COLOUR, "border": BORDER_COLOUR,
+                    "outlines": OUTLINE_COLOUR, "place": PLACE_COLOUR},
+    }
+    payload["key"] = payload_key(payload)
+    return payload
+
+
+def payload_key(payload: dict) -> str:
+    """A 12-hex digest of the payload's content (without ``key``), used to derive element ids."""
+    body = {k: v for k, v in payload.items() if k != "key"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _credit(text: str) -> dict:
+    text = clean_text(text)
+    return {"label": "", "text": text, "href": safe_url(text)}
