@@ -26,7 +26,8 @@ How the page is put together (decided here):
   source and note of the version drawn) below it, legend at the top right, scale bar at the bottom left. The
   page fills its frame (an iframe in an article) unless ``width``/``height`` fix it in pixels.
 * Tiles: ``tiles=None`` (or ``"none"``) draws none (the context layers keep the map legible); a name is looked
-  up in xyzservices (``"CartoDB.Positron"``), and providers that need an API key are refused.
+  up in xyzservices (``"CartoDB.Positron"``). Providers that need an API key are refused, except where the key
+  is only an optional ``key=`` query parameter (CARTO), which is dropped.
 """
 
 from __future__ import annotations
@@ -167,8 +168,30 @@ def tile_provider(name: str | None):
         raise InvalidInput(f"unknown tiles {name!r}{hint}: give an xyzservices name such as CartoDB.Positron, "
                            "or none") from None
     if p.requires_token():
+        p = _drop_optional_key(p)
+    if p is None or p.requires_token():
         raise InvalidInput(f"tiles {name!r} need an API key; choose a provider without one, or none")
     return p
+
+
+def _drop_optional_key(p):
+    """A copy of provider ``p`` without an API key that only sits in an optional ``key=`` query parameter.
+
+    xyzservices lists CARTO's basemaps with ``?key={apikey}``; CARTO serves them without a key, so the
+    parameter is dropped. A key anywhere else in the URL is required: None is returned.
+    """
+    import re
+
+    import xyzservices
+
+    fields = [k for k, v in p.items() if isinstance(v, str) and v.lower().startswith("<insert your")]
+    url = p["url"]
+    for f in fields:
+        url, n = re.subn(r"[?&]key=\{" + re.escape(f) + r"\}", "", url)
+        if n == 0:
+            return None
+    q = xyzservices.TileProvider({k: v for k, v in p.items() if k not in fields and k != "url"}, url=url)
+    return q
 
 
 def build_map(theatre, collection: dict, *, date: str, areas_km2: dict, total_km2: float | None = None,

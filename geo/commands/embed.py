@@ -1,0 +1,90 @@
+"""``frontline embed THEATRE DATE``: the map, and beside it an iframe snippet, a one-sentence alt text and a PNG.
+
+Files written in the output folder (default ``maps/``), for a stem ``kursk-2024-08-24`` (with ``--since``,
+``kursk-2024-08-24-since-2024-08-12``): ``STEM.html`` (the map), ``STEM.embed.html`` (the snippet to paste),
+``STEM.alt.txt`` (the alt text) and ``STEM.png``. The snippet names the map and image by their file names, or
+under ``--base-url`` where they will be published.
+
+The PNG is a Chromium screenshot of a self-contained copy of the map (assets inline, so that it draws without a
+network) where Chromium, Playwright and the asset cache are present; else matplotlib draws it (``--png
+matplotlib`` forces that; ``--png chromium`` fails with exit 3 where Chromium is missing).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import click
+
+from ._common import DATE, THEATRE, store_from_ctx
+from .map import default_name, map_inputs, map_options
+
+
+@click.command("embed")
+@click.argument("theatre", type=THEATRE)
+@click.argument("date", type=DATE)
+@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False, path_type=Path), default=Path("maps"),
+              show_default=True, help="Folder to write the map, snippet, alt text and PNG into.")
+@click.option("--base-url", default=None, metavar="URL",
+              help="Where the files will be published (http(s)); default: relative file names.")
+@click.option("--ratio", default="4:3", show_default=True, metavar="W:H", help="Aspect ratio of the iframe box.")
+@click.option("--png", "png_mode", type=click.Choice(["auto", "chromium", "matplotlib"]), default="auto",
+              show_default=True, help="How to draw the static image.")
+@map_options
+def command(theatre, date, outdir, base_url, ratio, png_mode, since, as_of, tiles, assets, title, width, height):
+    """Write THEATRE's map of DATE with an iframe snippet, alt text and a static PNG for articles."""
+    from ..errors import InvalidInput, MissingResource
+    from ..render import assets as asset_cache
+    from ..render.embed import PNG_SIZE, chromium_path, draw_png, iframe_snippet, screenshot
+    from ..render.mapping import build_map, save_map
+    from ..render.payload import alt_text, change_totals, format_date
+    from ..render.safe import clean_text, safe_url
+
+    if (width is None) != (height is None):
+        raise click.UsageError("give both --width and --height, or neither")
+    try:
+        rw, rh = (int(v) for v in ratio.split(":"))
+    except ValueError:
+        raise click.BadParameter(f"{ratio!r}: expected W:H, e.g. 16:9", param_hint="--ratio") from None
+    if base_url is not None and not safe_url(base_url):
+        raise InvalidInput(f"--base-url {base_url!r} must be an http(s) URL")
+    t0 = time.perf_counter()
+    store = store_from_ctx()
+    inputs = map_inputs(store, theatre, date, since=since, as_of=as_of)
+    stem = default_name(theatre, date, since)
+    outdir.mkdir(parents=True, exist_ok=True)
+    m = build_map(**inputs, title=title, tiles=tiles, assets=assets, width=width, height=height)
+    html_path = save_map(m, outdir / f"{stem}.html")
+
+    t = inputs["theatre"]
+    totals = change_totals(inputs["changes"]) if since else None
+    alt = alt_text(t, inputs["date"], inputs["areas_km2"], title=title, peak=inputs["peak"], since=since,
+                   totals=totals)
+    (outdir / f"{stem}.alt.txt").write_text(alt + "\n", encoding="utf-8")
+
+    png_path = outdir / f"{stem}.png"
+    size = (width, height) if width and height else PNG_SIZE
+    how = "matplotlib"
+    can_chromium = chromium_path() is not None and not asset_cache.check(asset_cache.cache_dir())
+    if png_mode == "chromium" and not can_chromium:
+        raise MissingResource("--png chromium needs Chromium (scripts/ensure-browser) and the asset cache "
+                              "(frontline assets fetch)")
+    if png_mode != "matplotlib" and can_chromium:
+        inline = build_map(**inputs, title=title, tiles=tiles, assets="inline", width=width, height=height)
+        with tempfile.TemporaryDirectory() as tmp:
+            screenshot(save_map(inline, Path(tmp) / "map.html"), png_path, size=size)
+        how = "chromium"
+    else:
+        draw_png(m.payload, png_path, size=size)
+
+    base = "" if base_url is None else base_url.rstrip("/") + "/"
+    label = clean_text(title or t.title)
+    frame_title = f"Map: {label}, {format_date(inputs['date'])}" + (f", changes since {since}" if since else "")
+    snippet = iframe_snippet(f"{base}{html_path.name}", title=frame_title, alt=alt, png=f"{base}{png_path.name}",
+                             ratio=(rw, rh))
+    (outdir / f"{stem}.embed.html").write_text(snippet, encoding="utf-8")
+    for p in (html_path, outdir / f"{stem}.embed.html", outdir / f"{stem}.alt.txt", png_path):
+        click.echo(f"{p} ({p.stat().st_size / 1024:.1f} KB)")
+    click.echo(f"png drawn with {how}; {time.perf_counter() - t0:.2f} s")

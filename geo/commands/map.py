@@ -1,0 +1,90 @@
+"""``frontline map THEATRE DATE``: the interactive map of a date, or of the change since an earlier date.
+
+The store is read here (the layer, its figures, the peak, the context, the change) and plain data is passed to
+:func:`geo.render.mapping.build_map`, which never opens the store. folium is imported only when this runs.
+
+Decisions: the peak in the caption is the peak of the union of area statuses over the dates up to DATE (what a
+reader knew on that date), left out of the caption on the peak date itself; the change drawn with ``--since`` is
+that of the union, above the noise thresholds of :mod:`geo.diff`; the default output is
+``maps/THEATRE-DATE.html``, and ``maps/THEATRE-DATE-since-SINCE.html`` with ``--since`` (a change map never
+overwrites the plain map of the date).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from ._common import DATE, THEATRE, as_of_option, store_from_ctx
+
+CONTEXT_KINDS = ("border", "outlines", "settlements")
+
+
+def default_name(theatre: str, date: str, since: str | None) -> str:
+    """File stem of a map: ``kursk-2024-08-24`` or ``kursk-2024-08-24-since-2024-08-12``."""
+    return f"{theatre}-{date}" + (f"-since-{since}" if since else "")
+
+
+def map_inputs(store, theatre: str, date: str, *, since: str | None = None, as_of: str | None = None) -> dict:
+    """Read everything a map of ``date`` needs from the store, as keyword arguments of ``build_map``."""
+    from ..diff import peak_and_retaken
+    from ..measure import compute_areas, compute_diff, load_settlements
+
+    t = store.theatre(theatre)
+    layer = store.read(theatre, date, as_of=as_of)
+    rows = [r for r in compute_areas(store, theatre, None, as_of=as_of) if r["date"] <= date]
+    row = next(r for r in rows if r["date"] == date)
+    pk = peak_and_retaken(rows)
+    peak = None
+    if pk["peak"] is not None and pk["peak"]["date"] != date and pk["retaken_pct"].get(date) is not None:
+        peak = {**pk["peak"], "retaken_pct": pk["retaken_pct"][date]}
+    context = {}
+    for kind in CONTEXT_KINDS:
+        data = load_settlements(store, theatre) if kind == "settlements" else store.context(theatre, kind)
+        if data:
+            context[kind] = data
+    changes = None
+    if since:
+        result, _ = compute_diff(store, theatre, since, date, as_of=as_of, with_features=True)
+        changes = result.collection()
+    return {"theatre": t, "collection": layer.collection, "date": layer.date, "areas_km2": row["areas_km2"],
+            "total_km2": row["total_km2"], "sources": layer.sources, "context": context, "changes": changes,
+            "since": since, "peak": peak}
+
+
+def map_options(f):
+    """The options ``map`` and ``embed`` share."""
+    f = click.option("--height", type=click.IntRange(1, 10000), default=None, help="Fixed height in pixels.")(f)
+    f = click.option("--width", type=click.IntRange(1, 10000), default=None, help="Fixed width in pixels.")(f)
+    f = click.option("--title", default=None, help="Title shown above the map (default: the theatre's).")(f)
+    f = click.option("--assets", type=click.Choice(["cdn", "inline"]), default="cdn", show_default=True,
+                     help="Leaflet from the CDN with SRI hashes, or inline from the asset cache "
+                          "($FRONTLINE_ASSETS or ./.assets/cache; fill it with `frontline assets fetch`).")(f)
+    f = click.option("--tiles", default="none", show_default=True, metavar="NAME|none",
+                     help="Basemap tiles by xyzservices name (e.g. CartoDB.Positron), or none.")(f)
+    f = as_of_option(f)
+    f = click.option("--since", type=DATE, default=None, help="Also draw the ground gained and lost since DATE.")(f)
+    return f
+
+
+@click.command("map")
+@click.argument("theatre", type=THEATRE)
+@click.argument("date", type=DATE)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Output file (default maps/THEATRE-DATE.html).")
+@map_options
+def command(theatre, date, output, since, as_of, tiles, assets, title, width, height):
+    """Render the interactive map of THEATRE on DATE as one HTML page."""
+    from ..render.mapping import build_map, save_map
+
+    if (width is None) != (height is None):
+        raise click.UsageError("give both --width and --height, or neither")
+    t0 = time.perf_counter()
+    store = store_from_ctx()
+    inputs = map_inputs(store, theatre, date, since=since, as_of=as_of)
+    m = build_map(**inputs, title=title, tiles=tiles, assets=assets, width=width, height=height)
+    path = save_map(m, output or Path("maps") / f"{default_name(theatre, date, since)}.html")
+    size = path.stat().st_size
+    click.echo(f"{path} ({size / 1024:.1f} KB, {time.perf_counter() - t0:.2f} s)")

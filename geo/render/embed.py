@@ -1,0 +1,216 @@
+"""Embedding a map in an article: the iframe snippet, and a static PNG for print, social cards and no-JS readers.
+
+Decisions:
+
+* The snippet is a responsive box at a fixed aspect ratio (default 4:3; the padding-bottom technique, which every
+  browser and CMS sanitiser keeps) holding an ``<iframe>`` with ``title``, ``loading="lazy"``,
+  ``referrerpolicy="no-referrer"`` and ``sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox"``:
+  the map's scripts run, its source links open in a new tab, and nothing in the frame can touch the article
+  (no same-origin access). A ``<noscript>`` image with the alt text follows, for readers without JavaScript.
+* The PNG is a screenshot of the page in headless Chromium (:func:`screenshot`) where Chromium and Playwright
+  are present: what readers see. Otherwise it is drawn with matplotlib from the same payload (:func:`draw_png`):
+  polygons, lines, context, labels, legend, title and caption, no basemap.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from ..errors import InvalidInput, MissingResource
+from .safe import clean_text, html_text, safe_url
+
+DEFAULT_RATIO = (4, 3)
+PNG_SIZE = (1200, 900)
+CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync")
+
+
+def check_src(src: str) -> str:
+    """``src`` if it is an http(s) URL or a plain relative path (letters, digits, ``._-/``), else raise.
+
+    Examples
+    --------
+    >>> check_src("kursk-2024-08-24.html")
+    'kursk-2024-08-24.html'
+    >>> check_src("javascript:alert(1)")
+    Traceback (most recent call last):
+    ...
+    geo.errors.InvalidInput: 'javascript:alert(1)' is neither an http(s) URL nor a plain relative path
+    """
+    import re
+
+    if safe_url(src) or re.fullmatch(r"(?!/)(?!.*\.\.)[A-Za-z0-9._/-]{1,300}", src or ""):
+        return src
+    raise InvalidInput(f"{src!r} is neither an http(s) URL nor a plain relative path")
+
+
+def iframe_snippet(src: str, *, title: str, alt: str, png: str | None = None, ratio=DEFAULT_RATIO) -> str:
+    """The HTML to paste into an article: a responsive iframe at ``ratio`` (width, height), and a no-JS image.
+
+    Examples
+    --------
+    >>> s = iframe_snippet("m.html", title="Map <1>", alt="A map.", png="m.png")
+    >>> 'title="Map &lt;1&gt;"' in s and 'loading="lazy"' in s and "padding-bottom:75%" in s
+    True
+    """
+    w, h = (int(v) for v in ratio)
+    if w <= 0 or h <= 0:
+        raise InvalidInput(f"aspect ratio {ratio!r} must be two positive numbers")
+    pad = f"{100 * h / w:.4f}".rstrip("0").rstrip(".")
+    out = [
+        f'<div class="frontline-embed" style="position:relative;width:100%;height:0;padding-bottom:{pad}%;'
+        'overflow:hidden">',
+        f'<iframe src="{html_text(check_src(src))}" title="{html_text(title)}" loading="lazy" '
+        'referrerpolicy="no-referrer" sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox" '
+        'style="position:absolute;top:0;left:0;width:100%;height:100%;border:0"></iframe>',
+        "</div>",
+    ]
+    if png:
+        out.append(f'<noscript><img src="{html_text(check_src(png))}" alt="{html_text(alt)}" '
+                   'style="width:100%;height:auto"></noscript>')
+    return "\n".join(out) + "\n"
+
+
+def chromium_path() -> str | None:
+    """Chromium to use: ``$FRONTLINE_CHROMIUM``, else ``/usr/bin/chromium``, else ``chromium`` on PATH."""
+    env = os.environ.get("FRONTLINE_CHROMIUM")
+    if env:
+        return env if Path(env).exists() else None
+    if Path("/usr/bin/chromium").exists():
+        return "/usr/bin/chromium"
+    return shutil.which("chromium")
+
+
+def screenshot(html_path, png_path, *, size=PNG_SIZE, timeout_ms: int = 20000) -> Path:
+    """Open ``html_path`` in headless Chromium and save a PNG of the page at ``size`` pixels.
+
+    Raises
+    ------
+    MissingResource
+        No Chromium or no Playwright.
+    """
+    exe = chromium_path()
+    if exe is None:
+        raise MissingResource("no Chromium: install it (apt-get install chromium, or scripts/ensure-browser) "
+                              "or set $FRONTLINE_CHROMIUM")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise MissingResource("Playwright is not installed: pip install playwright") from None
+    png_path = Path(png_path)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=list(CHROMIUM_ARGS))
+        try:
+            page = browser.new_page(viewport={"width": int(size[0]), "height": int(size[1])})
+            page.goto(Path(html_path).resolve().as_uri(), wait_until="load", timeout=timeout_ms)
+            page.wait_for_selector(".fl-caption", timeout=timeout_ms)
+            try:
+                page.wait_for_load_state("networkidle", timeout=5000)  # tiles, where there is a network
+            except Exception:  # noqa: BLE001 - a basemap that never settles must not stop the screenshot
+                pass
+            page.screenshot(path=str(png_path))
+        finally:
+            browser.close()
+    return png_path
+
+
+def _mpl(text) -> str:
+    # matplotlib reads $...$ as mathtext: escape the dollar so data is drawn literally.
+    return clean_text(text).replace("$", r"\$")
+
+
+def _draw_geojson(ax, g, **kw):
+    t = g["type"]
+    c = g.get("coordinates")
+    if t == "Polygon":
+        c = [c]
+    if t in ("Polygon", "MultiPolygon"):
+        from matplotlib.patches import Polygon as MplPolygon
+
+        for poly in c:
+            ax.add_patch(MplPolygon(poly[0], closed=True, **kw))
+            for hole in poly[1:]:
+                ax.add_patch(MplPolygon(hole, closed=True, facecolor="white", edgecolor=kw.get("edgecolor"),
+                                        linewidth=kw.get("linewidth", 1), zorder=kw.get("zorder", 1)))
+    elif t in ("LineString", "MultiLineString"):
+        for line in ([c] if t == "LineString" else c):
+            xs, ys = zip(*line, strict=True)
+            ax.plot(xs, ys, color=kw.get("edgecolor"), linewidth=kw.get("linewidth", 1),
+                    linestyle=kw.get("linestyle", "-"), zorder=kw.get("zorder", 1))
+    elif t == "GeometryCollection":
+        for sub in g["geometries"]:
+            _draw_geojson(ax, sub, **kw)
+
+
+def draw_png(payload: dict, png_path, *, size=PNG_SIZE, dpi: int = 100) -> Path:
+    """Draw the payload of a map (:func:`geo.render.payload.map_payload`) as a PNG with matplotlib.
+
+    Raises
+    ------
+    MissingResource
+        matplotlib is not installed.
+    """
+    import math
+
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
+    except ImportError:
+        raise MissingResource("matplotlib is not installed: pip install matplotlib (or install Chromium)") from None
+
+    fig = Figure(figsize=(size[0] / dpi, size[1] / dpi), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.02, 0.1, 0.96, 0.8))
+    ax.set_facecolor("#f3f1ec")
+    ctx = payload.get("context", {})
+    col = payload["colours"]
+    if "outlines" in ctx:
+        _draw_geojson(ax, ctx["outlines"], edgecolor=col["outlines"], linewidth=0.8, zorder=1)
+    if "border" in ctx:
+        _draw_geojson(ax, ctx["border"], edgecolor=col["border"], linewidth=1.4, linestyle="--", zorder=2)
+    for f in payload["features"]:
+        st = payload["statuses"][f["s"]]
+        if st["kind"] == "line":
+            _draw_geojson(ax, f["g"], edgecolor=st["colour"], linewidth=2.2, zorder=5)
+        else:
+            _draw_geojson(ax, f["g"], facecolor=st["colour"], edgecolor=st["colour"], alpha=0.5, linewidth=0.8,
+                          zorder=3)
+    for f in payload["changes"]:
+        c = col[f["k"]]
+        _draw_geojson(ax, f["g"], facecolor=c, edgecolor=c, alpha=0.55 if f["k"] == "gained" else 0.3,
+                      linewidth=1.2, linestyle="-" if f["k"] == "gained" else "--", zorder=4)
+    for p in ctx.get("places", []):
+        lat, lon = p["ll"]
+        ax.plot([lon], [lat], "o", color=col["place"], markersize=3, zorder=6)
+        ax.annotate(_mpl(p["n"]), (lon, lat), xytext=(4, 0), textcoords="offset points", fontsize=8,
+                    fontweight="bold", va="center", zorder=7)
+    (s, w), (n, e) = payload["bounds"]
+    ax.set_xlim(w, e)
+    ax.set_ylim(s, n)
+    ax.set_aspect(1 / math.cos(math.radians((s + n) / 2)), adjustable="box")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    handles = []
+    for it in payload["legend"]:
+        label = _mpl(it["label"] + (f" {it['value']}" if it["value"] else ""))
+        if it["kind"] in ("area", "gained", "lost"):
+            handles.append(Patch(facecolor=it["colour"], edgecolor=it["colour"], alpha=0.6, label=label))
+        elif it["kind"] == "place":
+            handles.append(Line2D([], [], marker="o", linestyle="", color=it["colour"], label=label))
+        else:
+            handles.append(Line2D([], [], color=it["colour"], label=label,
+                                  linestyle="--" if it["kind"] == "border" else "-"))
+    if handles:
+        ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.92)
+    head = _mpl(payload["title"]) + "   " + _mpl(payload["dateText"])
+    fig.text(0.02, 0.95, head, fontsize=14, fontweight="bold", va="center")
+    fig.text(0.02, 0.06, _mpl(payload["caption"]), fontsize=9, va="center", wrap=True)
+    credits = " · ".join(_mpl(a["label"] + a["text"]) for a in payload["attribution"])
+    fig.text(0.02, 0.025, credits[:300], fontsize=7, color="#555555", va="center")
+    png_path = Path(png_path)
+    fig.savefig(png_path, dpi=dpi, metadata={"Software": None})
+    return png_path
