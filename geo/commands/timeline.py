@@ -1,0 +1,114 @@
+"""``frontline timeline THEATRE``: one page for the whole series: map, date slider, area chart, events.
+
+The store is read here (every layer in the date range, its areas, the events and context files) and plain data
+is passed to :mod:`geo.render.timeline`, which never opens the store. folium is not used: the page is our own
+(see that module's docstring for why); it is imported only to name tiles through the maps' ``tile_provider``.
+
+Decisions: the default output is ``maps/THEATRE-timeline.html``; ``--from``/``--to`` are inclusive and a range
+with no layer is an error (exit 1), as is ``--from`` after ``--to`` (exit 2); tiles default to none, as for
+``frontline map`` (the page must read without a network); the file is written to a temporary name and renamed,
+so a reader never sees half a page.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import click
+
+from ._common import DATE, THEATRE, as_of_option, store_from_ctx
+
+CONTEXT_KINDS = ("border", "outlines", "settlements")
+
+
+def timeline_inputs(store, theatre: str, *, date_from: str | None = None, date_to: str | None = None,
+                    as_of: str | None = None) -> dict:
+    """Read what a timeline page needs from the store, as keyword arguments of ``timeline_data``.
+
+    Raises
+    ------
+    NotFound
+        No layer between ``date_from`` and ``date_to``.
+    """
+    from ..errors import NotFound
+    from ..measure import compute_areas, load_settlements
+
+    t = store.theatre(theatre)
+    dates = [d for d in store.latest(theatre, as_of=as_of)
+             if (date_from is None or d >= date_from) and (date_to is None or d <= date_to)]
+    if not dates:
+        span = f" between {date_from or 'the start'} and {date_to or 'the end'}" if date_from or date_to else ""
+        raise NotFound(f"theatre {theatre!r} has no layer{span}")
+    layers = [{"date": x.date, "collection": x.collection, "version": x.version, "source": x.source}
+              for x in store.read_all(theatre, as_of=as_of, dates=dates)]
+    areas = compute_areas(store, theatre, dates, as_of=as_of)
+    context = {}
+    for kind in CONTEXT_KINDS:
+        data = load_settlements(store, theatre) if kind == "settlements" else store.context(theatre, kind)
+        if data:
+            context[kind] = data
+    return {"theatre": t, "layers": layers, "areas": areas, "events": store.context(theatre, "events"),
+            "context": context}
+
+
+def tiles_spec(name: str | None) -> dict | None:
+    """The tile layer named by ``--tiles`` as plain data for the page, or None for ``none``."""
+    if name is None or name.lower() in ("", "none"):
+        return None
+    from ..render.mapping import tile_provider
+
+    p = tile_provider(name)
+    sub = p.get("subdomains", "abc")
+    return {"url": p.build_url(fill_subdomain=False, scale_factor="{r}"), "attribution": p.get("attribution", ""),
+            "max_zoom": int(p.get("max_zoom", 18)), "subdomains": "".join(sub) if isinstance(sub, list) else sub}
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file renamed into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+@click.command("timeline")
+@click.argument("theatre", type=THEATRE)
+@click.option("--from", "date_from", type=DATE, default=None, help="First date shown (default: the first).")
+@click.option("--to", "date_to", type=DATE, default=None, help="Last date shown (default: the last).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Output file (default maps/THEATRE-timeline.html).")
+@click.option("--assets", type=click.Choice(["cdn", "inline"]), default="cdn", show_default=True,
+              help="Leaflet from the CDN with SRI hashes, or inline from the asset cache "
+                   "($FRONTLINE_ASSETS or ./.assets/cache; fill it with `frontline assets fetch`).")
+@click.option("--tiles", default="none", show_default=True, metavar="NAME|none",
+              help="Basemap tiles by xyzservices name (e.g. CartoDB.Positron), or none.")
+@as_of_option
+def command(theatre, date_from, date_to, output, assets, tiles, as_of):
+    """Render one page for THEATRE's whole series: map, date slider, area chart and events."""
+    from ..render.assets import head_html
+    from ..render.timeline import timeline_data, timeline_html
+
+    if date_from and date_to and date_from > date_to:
+        raise click.BadParameter(f"--from {date_from} is after --to {date_to}", param_hint="--from")
+    t0 = time.perf_counter()
+    tile_data = tiles_spec(tiles)
+    asset_tags = head_html(assets)  # before reading the store: a missing cache fails fast (exit 3)
+    store = store_from_ctx()
+    inputs = timeline_inputs(store, theatre, date_from=date_from, date_to=date_to, as_of=as_of)
+    data = timeline_data(**inputs, tiles=tile_data)
+    html = timeline_html(data, asset_tags=asset_tags)
+    path = write_atomic(output or Path("maps") / f"{theatre}-timeline.html", html)
+    size = path.stat().st_size
+    click.echo(f"{path} ({len(inputs['layers'])} dates, {len(data['parts'])} distinct parts, "
+               f"{size / 1024:.1f} KB, {time.perf_counter() - t0:.2f} s)")

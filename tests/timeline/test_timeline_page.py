@@ -1,0 +1,290 @@
+"""The timeline page by content: payload, dedup, escaping, assets, determinism, and the CLI's exit codes."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from common import EMPTY, LINE, THEATRE, layer, square
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from geo.errors import InvalidInput
+from geo.render.safe import script_json
+from geo.render.timeline import dates_of, display_source, encode_part, timeline_data, timeline_html
+from geo.store import Store
+from geo.theatre import Status, Theatre
+
+from .conftest import frontline
+
+PAYLOADS = ('<img src=x onerror=alert(1)>', '</script><script>alert(2)</script>', "{{ 7*7 }}", "{% raw %}",
+            "\u2028\u2029", "a\u202eb", '" onmouseover="alert(3)', "&amp;&lt;")
+BAD_URLS = ("javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "//evil.example/x", " https://x.org",
+            "https://x.org/<script>")
+EVIL = PAYLOADS[0] + PAYLOADS[1] + PAYLOADS[2]
+# a square of 11.1 km x 7 km, about 77.7 km²; the areas below are what geo.area gives to 0.1 km²
+SQ = layer(square(35.0, 51.0), square(35.2, 51.0, status="contested"), LINE)
+
+
+def rows(dates, km2=(77.7, 77.7)):
+    return [{"date": d, "areas_km2": {"held": km2[0], "contested": km2[1]}, "total_km2": km2[0] + km2[1]}
+            for d in dates]
+
+
+def layers(dates, collection=SQ, source="/home/ed/daily/x.geojson"):
+    return [{"date": d, "collection": collection, "version": 1, "source": source} for d in dates]
+
+
+CDN_TAGS = ('<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css" '
+            'integrity="sha384-x" crossorigin="anonymous">\n'
+            '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js" integrity="sha384-y" '
+            'crossorigin="anonymous"></script>')
+
+
+# ---- the payload ------------------------------------------------------------------------------------------------
+def test_identical_days_share_one_frame_and_parts():
+    dates = ["2024-08-06", "2024-08-07", "2024-08-08", "2024-08-10"]
+    data = timeline_data(THEATRE, layers(dates), rows(dates))
+    assert data["at"] == [0, 0, 0, 0]
+    assert len(data["frames"]) == 1
+    assert len(data["parts"]) == 3  # two squares, one line
+    assert data["steps"] == [0, 1, 1, 2]
+    assert dates_of(data) == dates
+
+
+def test_a_repeated_layer_costs_a_few_bytes_a_date():
+    one = script_json(timeline_data(THEATRE, layers(["2024-08-06"]), rows(["2024-08-06"])))
+    dates = [f"2024-08-{d:02d}" for d in range(6, 31)]
+    many = script_json(timeline_data(THEATRE, layers(dates), rows(dates)))
+    assert (len(many) - len(one)) / (len(dates) - 1) <= 6
+
+
+def test_an_empty_layer_is_a_frame_with_nothing_and_zero():
+    data = timeline_data(THEATRE, layers(["2024-08-06"], EMPTY) + layers(["2024-08-07"]),
+                         rows(["2024-08-06"], (0.0, 0.0)) + rows(["2024-08-07"]))
+    assert data["frames"][data["at"][0]]["parts"] == []
+    assert data["frames"][data["at"][0]]["km2"] == [0.0, 0.0, 0.0]
+    assert data["peak"] == 1
+
+
+def test_lines_are_drawn_not_measured():
+    data = timeline_data(THEATRE, layers(["2024-08-06"]), rows(["2024-08-06"]))
+    kinds = {(data["statuses"][p[0]]["key"], p[1]) for p in data["parts"]}
+    assert kinds == {("held", "P"), ("contested", "P"), ("front", "L")}
+    assert [data["statuses"][i]["key"] for i in data["area_statuses"]] == ["held", "contested"]
+    assert len(data["frames"][0]["km2"]) == 3  # held, contested, their union; never the line
+
+
+def test_the_same_part_from_another_start_vertex_is_stored_once():
+    a = square(35.0, 51.0)
+    b = json.loads(json.dumps(a))
+    ring = b["geometry"]["coordinates"][0]
+    b["geometry"]["coordinates"][0] = ring[2:-1] + ring[:3]
+    data = timeline_data(THEATRE, layers(["2024-08-06"], layer(a)) + layers(["2024-08-07"], layer(b)),
+                         rows(["2024-08-06", "2024-08-07"]))
+    assert len(data["parts"]) == 1
+
+
+def test_coordinates_are_quantised_to_1e5_degree_lon_first():
+    f = square(35.123456789, 51.987654321, d=0.01)
+    data = timeline_data(THEATRE, layers(["2024-08-06"], layer(f)), rows(["2024-08-06"]))
+    ring = data["parts"][0][2][0]
+    xs = [sum(ring[0:i + 1:2]) for i in range(0, len(ring), 2)]
+    ys = [sum(ring[1:i + 2:2]) for i in range(0, len(ring), 2)]
+    assert min(xs) == 3512346 and min(ys) == 5198765  # lon first, 1e-5 degree units
+
+
+def test_refusals_name_the_problem():
+    with pytest.raises(InvalidInput, match="no dated layers"):
+        timeline_data(THEATRE, [], [])
+    with pytest.raises(InvalidInput, match="no areas for 2024-08-07"):
+        timeline_data(THEATRE, layers(["2024-08-07"]), rows(["2024-08-06"]))
+    with pytest.raises(InvalidInput, match="not in the vocabulary"):
+        timeline_data(THEATRE, layers(["2024-08-06"], layer(square(35, 51, status="nope"))), rows(["2024-08-06"]))
+    with pytest.raises(InvalidInput, match="two layers"):
+        timeline_data(THEATRE, layers(["2024-08-06", "2024-08-06"]), rows(["2024-08-06"]))
+    with pytest.raises(InvalidInput, match="https"):
+        timeline_data(THEATRE, layers(["2024-08-06"]), rows(["2024-08-06"]), tiles={"url": "http://x/{z}/{x}/{y}"})
+
+
+def event(date, title="Sudzha taken", url="https://example.org/a", point=(35.27056, 51.19139), **props):
+    return {"type": "Feature", "properties": {"date": date, "title": title, "text": "text", "source": "src",
+                                              "url": url, **props},
+            "geometry": {"type": "Point", "coordinates": list(point)} if point else None}
+
+
+def test_events_inside_the_range_sorted_links_http_only():
+    evs = {"type": "FeatureCollection", "features": [
+        event("2024-08-07", "b"), event("2024-08-06", "a", url=BAD_URLS[0], point=None),
+        event("2024-08-05", "before"), event("2024-09-01", "after"), event("2024-02-30", "no such day"),
+        event("nonsense"), event("2024-08-07", "bad point", point=(500, 51)), "not a feature"]}
+    dates = ["2024-08-06", "2024-08-07"]
+    data = timeline_data(THEATRE, layers(dates), rows(dates), events=evs)
+    assert [e["title"] for e in data["events"]] == ["a", "b", "bad point"]
+    assert data["events"][0]["url"] is None and data["events"][0]["point"] is None
+    assert data["events"][1]["url"] == "https://example.org/a"
+    assert data["events"][1]["point"] == [3527056, 5119139]
+    assert data["events"][2]["point"] is None
+
+
+def test_sources_show_a_file_name_not_the_folders():
+    assert display_source("/home/ed/secret/daily/2024-08-24.geojson") == "2024-08-24.geojson"
+    assert display_source("C:\\Users\\ed\\x.geojson") == "x.geojson"
+    assert display_source("https://deepstatemap.live/en") == "https://deepstatemap.live/en"
+    data = timeline_data(THEATRE, layers(["2024-08-06"]), rows(["2024-08-06"]))
+    assert data["sources"] == ["x.geojson"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(-2000, 2000), st.integers(-2000, 2000)), min_size=2, max_size=30))
+@example([(0, 0), (1, 1)])
+def test_delta_encoding_round_trips(offsets):
+    import shapely
+
+    coords = [(35 + x * 1e-5, 51 + y * 1e-5) for x, y in offsets]
+    kind, (flat,) = encode_part(shapely.LineString(coords))
+    x = y = 0
+    back = []
+    for i in range(0, len(flat), 2):
+        x += flat[i]
+        y += flat[i + 1]
+        back.append((x, y))
+    assert kind == "L"
+    assert back == [(3500000 + dx, 5100000 + dy) for dx, dy in offsets]
+
+
+# ---- the page ---------------------------------------------------------------------------------------------------
+def evil_inputs():
+    t = Theatre("demo", EVIL, (Status("held", EVIL, "#1f6fb4"), Status("contested", PAYLOADS[3], "#9e9e9e"),
+                               Status("front", PAYLOADS[4] + PAYLOADS[5], "#d62728", "line")),
+                attribution=(EVIL, PAYLOADS[6] + PAYLOADS[7]))
+    evs = {"type": "FeatureCollection", "features": [
+        event("2024-08-06", EVIL, url=u, text=EVIL, source=EVIL) for u in BAD_URLS]
+        + [event("2024-08-07", PAYLOADS[2], url="https://example.org/ok?a=1&b=2", source=PAYLOADS[1])]}
+    ctx = {"settlements": {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": EVIL}, "geometry": {"type": "Point", "coordinates": [35.1, 51.1]}}]}}
+    dates = ["2024-08-06", "2024-08-07"]
+    return timeline_data(t, layers(dates, source=EVIL), rows(dates), events=evs, context=ctx)
+
+
+def test_no_payload_reaches_the_page_as_markup():
+    html = timeline_html(evil_inputs(), asset_tags=CDN_TAGS)
+    assert "<img" not in html and "<script>alert" not in html  # only as escaped text
+    assert html.count("<script") == 3  # Leaflet, the data blob, our JS
+    assert html.count("</script>") == 3
+    assert "{{" not in html and "{%" not in html and "\u2028" not in html and "\u2029" not in html
+    assert "onmouseover=\"alert" not in html
+    blob = re.search(r'<script type="application/json" id="fl-data">(.*?)</script>', html, re.S).group(1)
+    data = json.loads(blob)
+    assert data["title"] == EVIL  # literal text, restored by JSON.parse, shown with textContent
+    assert all(e["url"] is None for e in data["events"][:-1])
+    assert data["events"][-1]["url"] == "https://example.org/ok?a=1&b=2"  # escaped in the blob, kept as text
+
+
+def test_template_text_is_never_evaluated():
+    html = timeline_html(evil_inputs(), asset_tags=CDN_TAGS)
+    assert ">49<" not in html and '"49"' not in html
+    assert "&#123;&#123; 7*7 &#125;&#125;" in html  # the <title>, escaped
+    assert "\\u007b{ 7*7 }}" in html  # the blob, as a JSON escape
+
+
+def test_our_js_never_writes_html():
+    from importlib import resources
+
+    js = resources.files("geo.render").joinpath("timeline.js").read_text(encoding="utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
+                 "setTimeout(\"", "bindPopup(\"", "bindTooltip(\""):
+        assert sink not in js, sink
+
+
+def test_only_leaflet_and_our_js_with_sri_in_cdn_mode(asset_cache):
+    from geo.render.assets import head_html
+
+    html = timeline_html(timeline_data(THEATRE, layers(["2024-08-06"]), rows(["2024-08-06"])),
+                         asset_tags=head_html("cdn"))
+    srcs = re.findall(r'<script[^>]*\bsrc="([^"]+)"', html)
+    hrefs = re.findall(r'<link[^>]*\bhref="([^"]+)"', html)
+    assert srcs == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js"]
+    assert hrefs == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css"]
+    for tag in re.findall(r"<(?:script|link)[^>]*(?:src|href)=[^>]*>", html):
+        assert re.search(r'integrity="sha384-[A-Za-z0-9+/=]{64}"', tag) and 'crossorigin="anonymous"' in tag
+    for banned in ("jquery", "moment", "timedimension", "bootstrap", "font-awesome", "fontawesome"):
+        assert banned not in html.lower()
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
+    assert "connect-src &#x27;none&#x27;" in csp and "https://cdn.jsdelivr.net" in csp
+
+
+def test_inline_mode_has_no_url_to_load(asset_cache):
+    from geo.render.assets import head_html
+
+    html = timeline_html(timeline_data(THEATRE, layers(["2024-08-06"]), rows(["2024-08-06"])),
+                         asset_tags=head_html("inline"))
+    assert not re.search(r'<(?:script|link|img|iframe)[^>]*(?:src|href)=', html)
+    assert "https://cdn" not in re.search(r'content="(default-src[^"]+)"', html).group(1)
+
+
+def test_the_page_is_deterministic():
+    a = timeline_html(evil_inputs(), asset_tags=CDN_TAGS)
+    b = timeline_html(evil_inputs(), asset_tags=CDN_TAGS)
+    assert a == b
+
+
+# ---- the command -------------------------------------------------------------------------------------------------
+@pytest.fixture
+def small_store(tmp_path):
+    root = tmp_path / "layers"
+    store = Store(root)
+    store.init(Theatre("demo", "Demo {{ 7*7 }}", THEATRE.statuses, bbox=THEATRE.bbox,
+                       context={"events": "context/events.geojson"}))
+    (root / "demo" / "context").mkdir()
+    (root / "demo" / "context" / "events.geojson").write_text(json.dumps(
+        {"type": "FeatureCollection", "features": [event("2024-08-07", EVIL)]}), encoding="utf-8")
+    store.record("demo", "2024-08-06", EMPTY, source="nothing held yet")
+    store.record("demo", "2024-08-07", SQ, source="/tmp/x/2024-08-07.geojson")
+    store.record("demo", "2024-08-08", SQ, source="/tmp/x/2024-08-07.geojson")
+    return root
+
+
+def test_cli_writes_the_default_path_twice_identically(small_store, tmp_path, asset_cache):
+    for _ in range(2):
+        proc = frontline("--layers", small_store, "timeline", "demo", "--assets", "inline", cwd=tmp_path,
+                         env={"FRONTLINE_ASSETS": str(asset_cache)})
+        assert proc.returncode == 0, proc.stderr
+        assert "3 dates" in proc.stdout
+        if _ == 0:
+            first = (tmp_path / "maps" / "demo-timeline.html").read_bytes()
+    assert (tmp_path / "maps" / "demo-timeline.html").read_bytes() == first
+    assert b"Demo 49" not in first and b"Demo &#123;&#123; 7*7 &#125;&#125;" in first
+
+
+def test_cli_range_and_exit_codes(small_store, tmp_path, asset_cache):
+    env = {"FRONTLINE_ASSETS": str(asset_cache)}
+    out = tmp_path / "p.html"
+    proc = frontline("--layers", small_store, "timeline", "demo", "--from", "2024-08-07", "-o", out, env=env)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(re.search(r'id="fl-data">(.*?)</script>', out.read_text(), re.S).group(1))
+    assert dates_of(data) == ["2024-08-07", "2024-08-08"]
+    proc = frontline("--layers", small_store, "timeline", "demo", "--from", "2024-09-01", "-o", out, env=env)
+    assert proc.returncode == 1 and "no layer between 2024-09-01" in proc.stderr
+    proc = frontline("--layers", small_store, "timeline", "demo", "--from", "2024-08-08", "--to", "2024-08-06",
+                     "-o", out, env=env)
+    assert proc.returncode == 2
+    proc = frontline("--layers", small_store, "timeline", "demo", "--from", "2024-02-30", env=env)
+    assert proc.returncode == 2
+    proc = frontline("--layers", small_store, "timeline", "demo", "--tiles", "No.Such", "-o", out, env=env)
+    assert proc.returncode == 2 and "unknown tiles" in proc.stderr
+    proc = frontline("--layers", small_store, "timeline", "demo", "--assets", "inline", "-o", out,
+                     env={"FRONTLINE_ASSETS": str(tmp_path / "empty-cache")})
+    assert proc.returncode == 3 and "frontline assets fetch" in proc.stderr
+
+
+def test_cli_tiles_by_name(small_store, tmp_path, asset_cache):
+    out = tmp_path / "t.html"
+    proc = frontline("--layers", small_store, "timeline", "demo", "--tiles", "OpenStreetMap.Mapnik", "-o", out,
+                     env={"FRONTLINE_ASSETS": str(asset_cache)})
+    assert proc.returncode == 0, proc.stderr
+    html = out.read_text()
+    data = json.loads(re.search(r'id="fl-data">(.*?)</script>', html, re.S).group(1))
+    assert data["tiles"]["url"].startswith("https://tile.openstreetmap.org/")
+    assert "img-src data: https://tile.openstreetmap.org" in html
