@@ -15,8 +15,9 @@ date and ``B`` on the second:
   and with no noise threshold (``min_area_km2=0, tolerance_m=0``) ``net_km2 == gained_km2 - lost_km2``;
 - ``net_pct`` is ``net_km2`` as a percentage of area(A) (None where A is empty).
 
-Everything is computed in one WGS84 LAEA projection shared by both layers (:mod:`geo.area`), so the identity
-holds to floating-point error; change polygons are returned in lon/lat.
+Everything is computed in one WGS84 LAEA projection shared by both layers, the theatre's (:mod:`geo.area`), so
+the identity holds to floating-point error and the areas equal those of ``frontline area``; change polygons are
+returned in lon/lat.
 
 The defaults (``DEFAULT_MIN_AREA_KM2``, ``DEFAULT_TOLERANCE_M``) were chosen from the real DeepState series: see
 the README's "Noise" section for the measurement.
@@ -28,7 +29,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .area import UNION, _centre, dissolve, laea_transformer
+from .area import UNION, _centre, dissolve, laea_transformer, theatre_centre
 from .theatre import Theatre
 
 #: Change parts smaller than this are noise (km²).
@@ -147,7 +148,7 @@ def diff_layers(a: dict, b: dict, theatre: Theatre, *, statuses: Sequence[str] |
     keys = wanted + [UNION]
     geoms_a = [da[s] for s in wanted] + [union_of(da)]
     geoms_b = [db[s] for s in wanted] + [union_of(db)]
-    centre = _centre(geoms_a + geoms_b)
+    centre = theatre_centre(theatre) or _centre(geoms_a + geoms_b)
     fwd = laea_transformer(*centre)
     inv = laea_transformer(*centre, inverse=True)
     pa = shapely.transform(np.asarray(geoms_a, dtype=object), lambda x, y: fwd.transform(x, y), interleaved=False)

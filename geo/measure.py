@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from .area import METHOD, areas_by_region, series_areas
+from .area import METHOD, areas_by_region, series_areas, theatre_centre
 from .cache import ResultCache
 from .store import Store
 
@@ -28,7 +28,7 @@ def compute_areas(store: Store, theatre: str, dates: list[str] | None = None, *,
     else:
         wanted = dates or ([list(latest)[-1]] if latest else [])
     entries = [store.entry(theatre, d, as_of=as_of) for d in wanted]
-    vocab = ",".join(t.area_statuses)
+    vocab = ",".join(t.area_statuses) + f"@{theatre_centre(t)}"
     regions = store.regions(theatre) if by_region else {}
     if by_region and not regions:
         from .errors import InvalidInput
@@ -105,7 +105,7 @@ def compute_diff(store: Store, theatre: str, date_a: str, date_b: str, *, as_of:
     min_area = DEFAULT_MIN_AREA_KM2 if min_area_km2 is None else min_area_km2
     tol = DEFAULT_TOLERANCE_M if tolerance_m is None else tolerance_m
     st = list(statuses) if statuses else None
-    vocab = ",".join(st or t.area_statuses)
+    vocab = ",".join(st or t.area_statuses) + f"@{theatre_centre(t)}"
     key = f"{ea.sha256}|{eb.sha256}|{min_area!r}|{tol!r}|{vocab}|{_settlements_key(settlements)}"
     own_cache = cache is None
     cache = cache or ResultCache(store, theatre, "diff")

@@ -309,30 +309,49 @@ def _short(v, n: int = 60) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
-def clip_layer(collection: dict, region, theatre: Theatre) -> dict:
-    """Clip the area features of a normalised layer to ``region`` (a shapely polygon in lon/lat).
+#: Border slivers: where more than ``SLIVER_OUTSIDE`` of a source polygon lies outside the region, its clipped
+#: parts under ``SLIVER_KM2`` are dropped (two borders digitised apart leave thin slivers along the line).
+SLIVER_OUTSIDE = 0.9
+SLIVER_KM2 = 0.5
 
-    Lines are clipped too. Features left empty are dropped. Pure: returns a new collection.
+
+def clip_layer(collection: dict, region, theatre: Theatre, *, sliver_km2: float = SLIVER_KM2,
+               sliver_outside: float = SLIVER_OUTSIDE) -> dict:
+    """Clip the features of a normalised layer to ``region`` (a shapely polygon in lon/lat).
+
+    Lines are clipped too; features left empty are dropped. Border slivers: where more than ``sliver_outside``
+    of a source polygon's area lies outside the region (a polygon drawn over the neighbouring country), the
+    clipped parts smaller than ``sliver_km2`` are dropped: the region's border and the source's were digitised
+    apart and disagree by tens of metres, which leaves thin slivers along the line. Pure: returns a new layer.
     """
     import shapely
 
+    from .area import areas_km2
+
     kinds = {s.key: s.kind for s in theatre.statuses}
-    prepared = shapely.prepare(region) or region
+    shapely.prepare(region)
     out = []
     for feat in collection["features"]:
         shape = shapely.from_geojson(_dumps(feat["geometry"]))
-        clipped = shapely.intersection(shape, prepared)
-        keep = AREA_TYPES if kinds.get(feat["properties"]["status"]) == "area" else LINE_TYPES
+        clipped = shapely.intersection(shape, region)
+        is_area = kinds.get(feat["properties"]["status"]) == "area"
+        keep = AREA_TYPES if is_area else LINE_TYPES
         parts = [p for p in shapely.get_parts(clipped) if p.geom_type in keep and not p.is_empty]
+        if is_area and parts and sliver_km2 > 0:
+            whole, inside = areas_km2([shape, clipped])
+            if whole > 0 and (whole - inside) / whole > sliver_outside:
+                sizes = areas_km2(parts)
+                parts = [p for p, a in zip(parts, sizes, strict=True) if a >= sliver_km2]
         if not parts:
             continue
-        if keep is AREA_TYPES:
+        if is_area:
             geom = shapely.orient_polygons(shapely.union_all(parts), exterior_cw=False)
         else:
             geom = shapely.line_merge(shapely.multilinestrings(parts)) if len(parts) > 1 else parts[0]
         if geom.is_empty:
             continue
-        out.append({"type": "Feature", "properties": dict(feat["properties"]), "geometry": _geojson_geometry(geom)})
+        out.append({"type": "Feature", "properties": dict(feat["properties"]),
+                    "geometry": _geojson_geometry(geom)})
     return {"type": "FeatureCollection", "features": out}
 
 

@@ -1,0 +1,112 @@
+"""Shared fixtures: the real data folder, a store of the real series (built once), and a CLI runner that
+re-raises unexpected exceptions, so that a crash can never pass as a non-zero exit (as kart's tests do)."""
+
+from __future__ import annotations
+
+import json
+import os
+import traceback
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_data_dir() -> Path:
+    """``../shared/data/kursk`` beside the repository, or ``$FRONTLINE_SHARED_DATA``."""
+    env = os.environ.get("FRONTLINE_SHARED_DATA")
+    return Path(env) if env else (REPO / ".." / "shared" / "data" / "kursk").resolve()
+
+
+def need_shared_data() -> Path:
+    d = shared_data_dir()
+    if not (d / "deepstate" / "daily").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the real-data tests, but {d} is absent")
+        pytest.skip(f"real data absent: {d} (the licensed Kursk series is read from ../shared, never copied)")
+    return d
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    return need_shared_data()
+
+
+class CliResult:
+    def __init__(self, code, out, err):
+        self.exit_code, self.output, self.stderr = code, out, err
+
+    def json(self):
+        return json.loads(self.output)
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run ``frontline ARGS`` in-process through ``geo.cli.main``; return exit code, stdout, stderr.
+
+    Any exception other than SystemExit propagates: a traceback is a test failure, never an exit code.
+    """
+    from geo.cli import main
+
+    def run(*args):
+        capsys.readouterr()
+        try:
+            main([str(a) for a in args])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except BaseException:
+            raise AssertionError("frontline crashed:\n" + traceback.format_exc()) from None
+        out, err = capsys.readouterr()
+        return CliResult(code, out, err)
+
+    return run
+
+
+def kursk_region(shared: Path, dest: Path) -> Path:
+    """Write the Kursk Oblast polygon (from the shared oblasts file) to ``dest`` (a temp path), return it."""
+    d = json.loads((shared / "context" / "oblasts.geojson").read_text())
+    k = {"type": "FeatureCollection", "features": [f for f in d["features"]
+                                                   if f["properties"]["name"] == "Kursk Oblast"]}
+    dest.write_text(json.dumps(k))
+    return dest
+
+
+def make_real_store(root: Path, shared: Path, *, daily: bool = True) -> Path:
+    """A store with theatre 'kursk' like the real series: three statuses, the Kursk region, oblasts as regions."""
+    from geo.importers import ImportOptions, import_paths
+    from geo.store import Store
+    from geo.theatre import Status, Theatre
+
+    store = Store(root)
+    tdir = root / "kursk" / "context"
+    tdir.mkdir(parents=True)
+    kursk_region(shared, tdir / "region.geojson")
+    (tdir / "oblasts.geojson").write_bytes((shared / "context" / "oblasts.geojson").read_bytes())
+    (tdir / "settlements.geojson").write_bytes((shared / "context" / "settlements.geojson").read_bytes())
+    t = Theatre("kursk", "Kursk (real series)", (
+        Status("ua_controlled", "Ukrainian-held", "#1f6fb4"), Status("grey_zone", "Contested", "#9e9e9e"),
+        Status("contact_line", "Front line", "#d62728", "line")),
+        bbox=(33.9, 50.7, 38.7, 52.6), region_polygon="context/region.geojson", regions="context/oblasts.geojson",
+        context={"settlements": "context/settlements.geojson"})
+    (root / "kursk" / "theatre.toml").write_text(t.to_toml())
+    if daily:
+        import_paths(store, "kursk", [shared / "deepstate" / "daily"], ImportOptions(source="DeepStateMap daily"))
+    return root
+
+
+@pytest.fixture(scope="session")
+def real_store(tmp_path_factory) -> Path:
+    """The 258 real daily layers imported into a fresh store (once per session); treat as read-only."""
+    shared = need_shared_data()
+    return make_real_store(tmp_path_factory.mktemp("real") / "layers", shared)
+
+
+@pytest.fixture(scope="session")
+def reference_areas() -> dict:
+    import csv
+
+    shared = need_shared_data()
+    with open(shared / "deepstate" / "reference_areas.csv", newline="") as f:
+        return {r["date"]: {k: float(v) for k, v in r.items() if k != "date"} for r in csv.DictReader(f)}

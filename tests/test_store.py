@@ -1,0 +1,186 @@
+import hashlib
+import json
+import multiprocessing as mp
+import time
+
+import pytest
+from common import EMPTY, SQUARE, THEATRE, TWO_STATUSES
+
+from geo.errors import CorruptStore, InvalidInput, NoLayerOnDate, NotFound
+from geo.store import Store, canonical_bytes, parse_timestamp, verify
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "layers")
+    s.init(THEATRE)
+    return s
+
+
+def snapshot(root):
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name != "lock"}
+
+
+def test_record_and_read_back(store):
+    r = store.record("demo", "2024-08-24", SQUARE, source="s1", note="n1")
+    assert r.created and r.entry.version == 1
+    layer = store.read("demo", "2024-08-24")
+    assert layer.collection == json.loads(canonical_bytes(SQUARE))
+    assert (layer.source, layer.note, layer.version) == ("s1", "n1", 1)
+    # the current file is plain GeoJSON with exactly the version's bytes
+    cur = store.theatre_dir("demo") / "2024-08-24.geojson"
+    assert hashlib.sha256(cur.read_bytes()).hexdigest() == r.entry.sha256
+    assert json.loads(cur.read_text())["type"] == "FeatureCollection"
+
+
+def test_revision_keeps_every_version(store):
+    store.record("demo", "2024-08-24", SQUARE)
+    store.record("demo", "2024-08-24", TWO_STATUSES)
+    store.record("demo", "2024-08-24", EMPTY)
+    hist = store.history("demo", "2024-08-24")
+    assert [e.version for e in hist] == [1, 2, 3]
+    for e in hist:  # every version still readable
+        assert store.read("demo", "2024-08-24", version=e.version).sha256 == e.sha256
+    assert store.read("demo", "2024-08-24").collection == EMPTY | {}
+
+
+def test_identical_content_records_nothing(store):
+    store.record("demo", "2024-08-24", SQUARE)
+    before = snapshot(store.root)
+    r = store.record("demo", "2024-08-24", json.loads(json.dumps(SQUARE)))
+    assert not r.created and r.entry.version == 1
+    assert snapshot(store.root) == before
+
+
+def test_as_of_reproduces_the_store_as_it_stood(store):
+    store.record("demo", "2024-08-24", SQUARE)
+    t1 = store.history("demo", "2024-08-24")[-1].recorded_at
+    store.record("demo", "2024-08-25", SQUARE)
+    store.record("demo", "2024-08-24", TWO_STATUSES)
+    assert store.read("demo", "2024-08-24", as_of=t1).version == 1
+    assert store.read("demo", "2024-08-24").version == 2
+    assert store.dates("demo", as_of=t1) == ["2024-08-24"]
+    with pytest.raises(NoLayerOnDate):
+        store.read("demo", "2024-08-25", as_of=t1)
+    with pytest.raises(NoLayerOnDate):
+        store.read("demo", "2024-08-24", as_of="2000-01-01T00:00:00.000000Z")
+
+
+def test_missing_date_names_the_nearest(store):
+    store.record("demo", "2024-08-20", SQUARE)
+    store.record("demo", "2024-08-28", SQUARE)
+    with pytest.raises(NoLayerOnDate, match="nearest: 2024-08-20, 2024-08-28"):
+        store.read("demo", "2024-08-24")
+
+
+def test_names_that_leave_the_store_are_refused(store):
+    for bad in ("../x", "/etc", "a/b", "..", "", "A"):
+        with pytest.raises(InvalidInput):
+            store.theatre_dir(bad)
+    with pytest.raises(NotFound):
+        store.theatre("other")
+
+
+def test_verify_sound_store(store):
+    store.record("demo", "2024-08-24", SQUARE)
+    store.record("demo", "2024-08-24", EMPTY)
+    r = verify(store, "demo")
+    assert r.ok and r.versions == 2 and r.dates == 1
+
+
+def _corrupt_object(store):
+    e = store.history("demo", "2024-08-24")[0]
+    p = store.object_path("demo", e.sha256)
+    data = bytearray(p.read_bytes())
+    data[10] ^= 0x01
+    p.write_bytes(bytes(data))
+
+
+def _delete_object(store):
+    store.object_path("demo", store.history("demo", "2024-08-24")[0].sha256).unlink()
+
+
+def _truncate_log(store):
+    p = store.theatre_dir("demo") / ".frontline" / "log.jsonl"
+    p.write_bytes(p.read_bytes()[:-40])
+
+
+def _edit_current(store):
+    p = store.theatre_dir("demo") / "2024-08-25.geojson"
+    p.write_text(p.read_text().replace("51.0", "51.01"))
+
+
+def _drop_last_log_line(store):
+    p = store.theatre_dir("demo") / ".frontline" / "log.jsonl"
+    lines = p.read_bytes().splitlines(keepends=True)
+    p.write_bytes(b"".join(lines[:-1]))
+
+
+@pytest.mark.parametrize("corrupt,expect", [
+    (_corrupt_object, "corrupted"), (_delete_object, "missing"), (_truncate_log, "truncated"),
+    (_edit_current, "edited by hand"), (_drop_last_log_line, "no recorded version"),
+])
+def test_verify_reports_corruption(store, corrupt, expect):
+    store.record("demo", "2024-08-24", SQUARE)
+    store.record("demo", "2024-08-24", TWO_STATUSES)
+    store.record("demo", "2024-08-25", SQUARE)
+    corrupt(store)
+    r = verify(store, "demo")
+    assert not r.ok
+    assert any(expect in p for p in r.problems), r.problems
+
+
+def test_reading_a_corrupted_version_is_refused(store):
+    store.record("demo", "2024-08-24", SQUARE)
+    _corrupt_object(store)
+    with pytest.raises(CorruptStore, match="corrupted"):
+        store.read("demo", "2024-08-24")
+
+
+def test_interrupted_write_is_rolled_forward(store):
+    store.record("demo", "2024-08-24", SQUARE)
+    v1 = (store.theatre_dir("demo") / "2024-08-24.geojson").read_bytes()
+    store.record("demo", "2024-08-24", TWO_STATUSES)
+    # simulate a kill between the log commit and the current-file rename
+    (store.theatre_dir("demo") / "2024-08-24.geojson").write_bytes(v1)
+    r = verify(store, "demo")
+    assert r.ok and any("rolled forward" in n for n in r.notes)
+    assert hashlib.sha256((store.theatre_dir("demo") / "2024-08-24.geojson").read_bytes()).hexdigest() == \
+        store.history("demo", "2024-08-24")[-1].sha256
+
+
+def test_recorded_at_must_move_forward(store):
+    store.record("demo", "2024-08-24", SQUARE, recorded_at="2026-01-01T00:00:00Z")
+    with pytest.raises(InvalidInput, match="not after"):
+        store.record("demo", "2024-08-25", SQUARE, recorded_at="2025-01-01T00:00:00Z")
+
+
+def test_parse_timestamp():
+    assert parse_timestamp("2024-08-24") == "2024-08-24T23:59:59.999999Z"
+    with pytest.raises(InvalidInput):
+        parse_timestamp("yesterday")
+
+
+def _writer(root, k, n):
+    s = Store(root)
+    for i in range(n):
+        f = {"type": "Feature", "properties": {"status": "held", "writer": k, "i": i},
+             "geometry": {"type": "Polygon", "coordinates": [[[35, 51], [35.1, 51], [35.1, 51.1], [35, 51]]]}}
+        s.record("demo", f"2024-09-{k + 1:02d}", {"type": "FeatureCollection", "features": [f]})
+
+
+def test_concurrent_writers_all_land(store):
+    ctx = mp.get_context("fork")
+    procs = [ctx.Process(target=_writer, args=(store.root, k, 10)) for k in range(3)]
+    t0 = time.monotonic()
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert all(p.exitcode == 0 for p in procs), [p.exitcode for p in procs]
+    assert time.monotonic() - t0 < 60
+    s = Store(store.root)
+    assert len(s.log("demo")) == 30
+    assert all(len(s.history("demo", f"2024-09-{k + 1:02d}")) == 10 for k in range(3))
+    assert verify(s, "demo").ok
