@@ -1,0 +1,37 @@
+# frontline: the two commands of the README, and the benchmark.
+#   make map    set up, then draw the bundled Kursk store: the area table and maps/kursk-2024-08-24.html
+#   make test   set up (venv, Chromium, pinned web assets), then run the whole test suite
+#   make bench  the benchmarks against the notebook way (separate from the tests)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.frontline-installed
+export FRONTLINE_ASSETS ?= $(CURDIR)/.assets/cache
+
+.PHONY: setup map test bench lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+map: setup
+	$(BIN)/frontline area kursk --all
+	$(BIN)/frontline map kursk 2024-08-24
+
+test: setup
+	PYTHON=$(BIN)/python scripts/ensure-browser
+	$(BIN)/ruff check geo tests
+	$(BIN)/python -m pytest --doctest-modules geo tests
+
+bench: setup
+	$(BIN)/python -m bench
+
+lint: setup
+	$(BIN)/ruff check geo tests
+
+clean:
+	rm -rf $(VENV) .assets .pytest_cache .ruff_cache .hypothesis artifacts
