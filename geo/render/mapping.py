@@ -123,21 +123,17 @@ class FrontlineMap(folium.Map):
 
 
 def _assign_ids(root: Element, key: str) -> None:
-    """Replace branca's random element ids with ``<key>_<n>``, n the element's position in the tree."""
-    seen: set[int] = set()
+    """Replace branca's random element ids with ``<key>_<n>``, n the element's position in the tree.
+
+    Only the figure's element tree is numbered (the map, its layers, our overlay), not the header/html/script
+    parts, which grow as the page renders: so the numbers, and the bytes, are the same at every render.
+    """
     counter = 0
 
     def walk(el):
         nonlocal counter
-        if id(el) in seen:
-            return
-        seen.add(id(el))
         el._id = f"{key}_{counter}"
         counter += 1
-        for part in ("header", "html", "script"):
-            sub = getattr(el, part, None)
-            if isinstance(sub, Element):
-                walk(sub)
         for child in list(el._children.values()):
             walk(child)
 

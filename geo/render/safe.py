@@ -43,7 +43,7 @@ _JSON_ESCAPES = {
 _JSON_RE = re.compile("[<>&\u2028\u2029]")
 # In compact JSON a "{" is followed by '"' or "}" only, so these pairs can occur only inside strings,
 # where "\u007b" means the same character.
-_JINJA_OPENERS = (("{{", "\\u007b{"), ("{%", "\\u007b%"), ("{#", "\\u007b#"))
+_JINJA_OPENER = re.compile(r"\{(?=[{%#])")
 
 
 def clean_text(value, *, max_len: int = MAX_TEXT) -> str:
@@ -97,9 +97,7 @@ def script_json(obj) -> str:
     """
     text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     text = _JSON_RE.sub(lambda m: _JSON_ESCAPES[m.group(0)], text)
-    for pair, repl in _JINJA_OPENERS:
-        text = text.replace(pair, repl)
-    return text
+    return _JINJA_OPENER.sub(lambda m: "\\u007b", text)
 
 
 def safe_url(value) -> str | None:

@@ -1,0 +1,167 @@
+"""The map page by content: escaping, determinism, assets, geometry, figures (folium's habit: snippets)."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import geo.render
+from geo.errors import InvalidInput
+from geo.render.mapping import build_map, render_html, save_map, tile_provider
+from geo.render.payload import map_payload
+
+from .helpers import PAYLOADS, THEATRE, change_inputs, hostile_inputs, small_inputs, split_blob
+
+
+def page(**kw) -> str:
+    return render_html(build_map(**{**small_inputs(), **kw}))
+
+
+def payload_of(html: str) -> dict:
+    blob, _ = split_blob(html)
+    return json.loads(blob)
+
+
+def test_same_inputs_give_identical_bytes(tmp_path, asset_dir):
+    for kw in (small_inputs(), change_inputs(), small_inputs(assets="inline", assets_dir=asset_dir)):
+        a = save_map(build_map(**kw), tmp_path / "a.html").read_bytes()
+        b = save_map(build_map(**kw), tmp_path / "b.html").read_bytes()
+        assert a == b
+        m = build_map(**kw)
+        assert render_html(m) == render_html(m)  # rendering the same map twice too
+
+
+def test_no_random_ids():
+    html = page()
+    names = set(re.findall(r"\b(?:map|tile_layer)_[0-9a-f_]+\b", html))
+    key = payload_of(html)["key"]
+    assert names and all(key in n for n in names)
+    assert not re.search(r"[0-9a-f]{32}", html)  # branca's uuid-style ids are gone
+
+
+def test_only_leaflet_is_loaded_with_sri():
+    html = page()
+    srcs = re.findall(r'<script[^>]*\ssrc="([^"]+)"', html)
+    links = re.findall(r'<link[^>]*\shref="([^"]+)"', html)
+    assert srcs == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js"]
+    assert links == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css"]
+    for tag in re.findall(r"<(?:script|link)[^>]*(?:src|href)=[^>]*>", html):
+        assert 'integrity="sha384-' in tag and 'crossorigin="anonymous"' in tag
+    low = html.lower()
+    for lib in ("jquery", "bootstrap", "font-awesome", "fontawesome", "awesome-markers", "leaflet.awesome"):
+        assert lib not in low
+
+
+def test_inline_holds_everything(asset_dir):
+    html = page(assets="inline", assets_dir=asset_dir)
+    assert "<script src" not in html and "<link" not in html
+    assert not re.findall(r"<(?:script|link|img|iframe)[^>]+(?:src|href)=", split_blob(html)[1])
+    assert len(html) > 150_000  # Leaflet is in
+
+
+def test_tiles_named_through_xyzservices():
+    html = page(tiles="OpenStreetMap.Mapnik")
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in html
+    assert "L.tileLayer" not in page()
+    assert tile_provider("none") is None and tile_provider(None) is None
+    assert "apikey" not in page(tiles="CartoDB.Positron").lower()
+    with pytest.raises(InvalidInput, match="unknown tiles"):
+        page(tiles="No.Such.Tiles")
+    with pytest.raises(InvalidInput, match="API key"):
+        page(tiles="Thunderforest.OpenCycleMap")
+
+
+def test_bad_options_refused():
+    with pytest.raises(InvalidInput):
+        page(assets="both")
+    with pytest.raises(InvalidInput):
+        page(width=0, height=10)
+    with pytest.raises(InvalidInput, match="unknown status"):
+        page(change_status="nope")
+
+
+def test_geometry_quantised_to_five_decimals_and_lines_never_filled():
+    p = map_payload(**small_inputs())
+    text = json.dumps(p)
+    assert "35.1234567" not in text and "35.12346" in text
+    assert not re.search(r"\d\.\d{6,}", json.dumps([f["g"] for f in p["features"]]))
+    kinds = [(f["s"], f["g"]["type"]) for f in p["features"]]
+    # polygons exploded (one tooltip each), the line kept as lines, the unknown status skipped
+    assert kinds == [("held", "Polygon"), ("held", "Polygon"), ("contested", "Polygon"), ("front", "MultiLineString")]
+    assert p["statuses"]["front"]["kind"] == "line"
+    js = (Path(geo.render.__file__).parent / "frontline.js").read_text()
+    assert "? { color: st.colour, weight: 3, opacity: 0.95, fill: false }" in js
+
+
+def test_tooltips_carry_status_and_area():
+    p = map_payload(**small_inputs())
+    held = [f["t"] for f in p["features"] if f["s"] == "held"]
+    assert held[0][0] == "Held" and held[0][1].endswith(" km²")
+    assert float(held[0][1].split()[0]) == pytest.approx(78.0, abs=0.2)  # a 0.1° square at 51° N
+    assert [f["t"] for f in p["features"] if f["s"] == "front"] == [["Front line"]]
+
+
+def test_caption_legend_and_attribution():
+    p = map_payload(**change_inputs())
+    assert p["caption"] == ("Held: 78.0 km² · Contested: 156 km² · retaken since the peak (300 km², 2024-08-20): "
+                            "22% · since 2024-08-25: 12.5 km² gained, 3.2 km² lost")
+    legend = {(i["kind"], i["label"]): i["value"] for i in p["legend"]}
+    assert legend[("area", "Held")] == "78.0 km²"
+    assert legend[("gained", "Gained since 2024-08-25")] == "12.5 km²"
+    assert legend[("lost", "Lost since 2024-08-25")] == "3.2 km²"
+    assert ("line", "Front line") in legend and ("border", "State border") in legend
+    assert [c["k"] for c in p["changes"]] == ["gained", "lost"]  # the union's change only
+    att = p["attribution"]
+    assert att[0]["text"].startswith("Front line: Example Map") and att[0]["href"] is None
+    assert att[1] == {"label": "Layer 2024-09-01 v2: ", "text": "https://example.org/data/2024-09-01.geojson",
+                      "href": "https://example.org/data/2024-09-01.geojson"}
+    assert att[2] == {"label": "Note: ", "text": "drawn by hand for the tests", "href": None}
+
+
+def test_context_clipped_and_places_in_view():
+    p = map_payload(**small_inputs())
+    names = [x["n"] for x in p["context"]["places"]]
+    assert names == ["Alpha", "Beta"]  # no geometry and far away: left out
+    assert p["context"]["places"][0]["ll"] == [51.05, 35.05]  # Leaflet order, lat first
+    assert p["context"]["outlines"]["type"] in ("LineString", "MultiLineString")  # outlines drawn as lines
+
+
+def test_empty_layer_still_renders():
+    html = render_html(build_map(THEATRE, {"type": "FeatureCollection", "features": []}, date="2024-09-01",
+                                 areas_km2={}))
+    p = payload_of(html)
+    assert p["features"] == [] and p["caption"] == "Held: 0 km² · Contested: 0 km²"
+
+
+def test_template_syntax_in_data_is_never_evaluated():
+    for text in ("{{ 7*7 }}", "{{ foo", "{% for x in range(3) %}X{% endfor %}", "{# c"):
+        html = render_html(build_map(**hostile_inputs(text)))  # "{{ foo" used to make saving fail
+        p = payload_of(html)
+        assert p["title"] == text and p["legend"][0]["label"] == text
+        assert "49" not in p["title"]
+
+
+@pytest.mark.parametrize("text", PAYLOADS, ids=range(len(PAYLOADS)))
+def test_hostile_text_only_inside_the_escaped_blob(text, asset_dir):
+    from geo.render.safe import clean_text
+
+    for mode in ("cdn", "inline"):
+        html = render_html(build_map(**hostile_inputs(text), assets=mode, assets_dir=asset_dir))
+        blob, rest = split_blob(html)
+        for bad in ("<", ">", "&", "{{", "{%", "{#", "\u2028", "\u2029"):
+            assert bad not in blob
+        assert "1337" not in rest and "AAAAAAAAAA" not in rest and "7*7" not in rest
+        assert "\u2028" not in html and "\u2029" not in html
+        p = json.loads(blob)
+        expected = clean_text(text)
+        assert p["title"] == expected and p["legend"][0]["label"] == expected
+        assert [x["n"] for x in p["context"]["places"]] == [clean_text(text, max_len=120)] * 2
+        links = [a["href"] for a in p["attribution"] if a["href"]]
+        assert all(h.startswith(("http://", "https://")) for h in links)
+    assert len(html) < 400_000  # a 100,000-character label does not blow up the page
+
+
+def test_sizes_of_small_page():
+    html = page()
+    assert len(html.encode()) < 20_000
