@@ -19,8 +19,9 @@ kilometres across (property test, any latitude within 70 degrees; 1e-6 is reache
 4e-8 on the real Kursk layers. RFC 7946 calls an edge straight in lon/lat instead; for the short edges of
 digitised front lines (hundreds of metres) the models agree closely, for a 50 km edge they do not, so draw long
 edges with intermediate vertices. Set operations in lon/lat (dissolve) put new vertices on the lon/lat line
-of an edge, a few centimetres off its LAEA chord: inclusion-exclusion over lon/lat unions then holds to about 1e-5 relative on
-2 km edges (tests/test_area.py); diffs run their set operations in the projection, where it is exact.
+of an edge, a few centimetres off its LAEA chord: inclusion-exclusion over lon/lat unions then holds to about
+1e-5 relative on 2 km edges (tests/test_area.py); diffs run their set operations in the projection, where it is
+exact.
 
 Lines (statuses of kind ``line``) are never measured.
 """

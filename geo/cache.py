@@ -1,20 +1,24 @@
 """I/O: results derived from stored content, cached by content hash (safe to delete at any time).
 
-A cache file is a JSON object ``{key: result}`` under ``<theatre>/.frontline/cache/``. Keys are built from
-the sha256 of every input and the method version, so an entry can never be stale: changed content has another
-key. Writes are atomic and best-effort (a read-only store just does not cache).
+A cache file is ``{"entries": {key: result}, "sha256": …}`` under ``<theatre>/.frontline/cache/``. Keys are
+built from the sha256 of every input and the method version, so an entry can never be stale: changed content has
+another key. The file carries the sha256 of its entries: a file that fails it (a flipped byte, a hand edit) is
+ignored whole and rebuilt, so it can never print a wrong figure. Callers still re-hash the stored versions behind
+a hit, so that a corrupted version is refused even when its result is cached. Writes are atomic and best-effort
+(a read-only store just does not cache).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 
 from .store import META, Store, _atomic_write
 
 #: Bump when a cached computation changes its results.
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 
 
 class ResultCache:
@@ -26,10 +30,12 @@ class ResultCache:
     def _load(self) -> dict:
         if self._data is None:
             try:
-                self._data = json.loads(self.path.read_text(encoding="utf-8"))
-                if not isinstance(self._data, dict):
-                    self._data = {}
-            except (FileNotFoundError, ValueError, UnicodeDecodeError):
+                doc = json.loads(self.path.read_text(encoding="utf-8"))
+                entries = doc["entries"]
+                if not isinstance(entries, dict) or doc["sha256"] != _digest(entries):
+                    raise ValueError("cache checksum mismatch")
+                self._data = entries
+            except (FileNotFoundError, ValueError, UnicodeDecodeError, KeyError, TypeError):
                 self._data = {}
         return self._data
 
@@ -44,6 +50,10 @@ class ResultCache:
         if not self._dirty or os.environ.get("FRONTLINE_NO_CACHE"):
             return
         with contextlib.suppress(OSError):
-            data = json.dumps(self._data, sort_keys=True, separators=(",", ":")).encode()
-            _atomic_write(self.path, data)
+            doc = {"entries": self._data, "sha256": _digest(self._data)}
+            _atomic_write(self.path, json.dumps(doc, sort_keys=True, separators=(",", ":")).encode())
         self._dirty = False
+
+
+def _digest(entries: dict) -> str:
+    return hashlib.sha256(json.dumps(entries, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

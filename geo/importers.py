@@ -146,10 +146,14 @@ def _read_ogr(path: Path) -> dict:
     if crs:
         import pyproj
 
-        src = pyproj.CRS.from_user_input(crs)
-        if not src.equals(pyproj.CRS.from_epsg(4326), ignore_axis_order=True):
-            tr = pyproj.Transformer.from_crs(src, "EPSG:4326", always_xy=True)
-            shapes = shapely.transform(shapes, lambda x, y: tr.transform(x, y), interleaved=False)
+        try:
+            src = pyproj.CRS.from_user_input(crs)
+            if not src.equals(pyproj.CRS.from_epsg(4326), ignore_axis_order=True):
+                tr = pyproj.Transformer.from_crs(src, "EPSG:4326", always_xy=True)
+                shapes = shapely.transform(shapes, lambda x, y: tr.transform(x, y, errcheck=True), interleaved=False)
+        except (pyproj.exceptions.CRSError, pyproj.exceptions.ProjError) as exc:
+            raise ValidationError(f"cannot reproject from {crs!r} to WGS84: {' '.join(str(exc).split())}",
+                                  where=str(path)) from None
     shapes = shapely.force_2d(shapes)
     features = []
     for i, g in enumerate(shapes):
@@ -249,7 +253,10 @@ def prepare_file(store: Store, name: str, path: Path, opts: ImportOptions, theat
 
 def import_paths(store: Store, name: str, paths: Sequence, opts: ImportOptions = ImportOptions(),
                  *, progress: Callable | None = None) -> list[tuple[Prepared, RecordResult]]:
-    """Import files and folders into theatre ``name``: every file is validated before any is recorded.
+    """Import files and folders into theatre ``name``, all or nothing.
+
+    Every file is read and validated before anything is written, and the versions are then recorded in one
+    commit (:meth:`~geo.store.Store.record_many`): a failure anywhere leaves the store as it was.
 
     ``progress``, if given, wraps the iterable of files being read (e.g. a click progress bar).
     Returns one ``(Prepared, RecordResult)`` per file; ``RecordResult.created`` is False where the content
@@ -264,12 +271,9 @@ def import_paths(store: Store, name: str, paths: Sequence, opts: ImportOptions =
     region = store.region_geometry(name) if opts.fmt == "deepstate" else None
     iterable = progress(files) if progress else files
     prepared = [prepare_file(store, name, f, opts, theatre, region) for f in iterable]
-    results = []
-    for p in prepared:
-        note = ". ".join(x for x in (opts.note, p.note) if x)
-        results.append((p, store.record(name, p.date, p.collection, source=opts.source, note=note,
-                                        recorded_by=opts.recorded_by)))
-    return results
+    items = [(p.date, p.collection, opts.source, ". ".join(x for x in (opts.note, p.note) if x)) for p in prepared]
+    records = store.record_many(name, items, recorded_by=opts.recorded_by)
+    return list(zip(prepared, records, strict=True))
 
 
 def import_collection(store: Store, name: str, collection: dict, *, date: str, source: str = "", note: str = "",

@@ -47,6 +47,7 @@ def compute_areas(store: Store, theatre: str, dates: list[str] | None = None, *,
         key = f"{e.sha256}|{method}|{vocab}|{rkey}"
         hit = cache.get(key)
         if hit is not None:
+            store.object_bytes(theatre, e.sha256)  # re-hash: a corrupted version is refused, cached or not
             out[i] = _row(e, hit)
         else:
             todo.append((i, e, key))
@@ -111,6 +112,8 @@ def compute_diff(store: Store, theatre: str, date_a: str, date_b: str, *, as_of:
     cache = cache or ResultCache(store, theatre, "diff")
     hit = None if with_features else cache.get(key)
     if hit is not None:
+        store.object_bytes(theatre, ea.sha256)  # re-hash both versions: never a figure from a corrupted one
+        store.object_bytes(theatre, eb.sha256)
         return None, hit
     a = json.loads(store.object_bytes(theatre, ea.sha256))
     b = json.loads(store.object_bytes(theatre, eb.sha256))

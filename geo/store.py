@@ -19,15 +19,18 @@ current file of a date holds exactly the bytes of the date's latest version.
 
 Log entry fields: ``seq`` (1, 2, … over the theatre), ``date``, ``version`` (1, 2, … per date), ``sha256``,
 ``recorded_at`` (UTC, ``YYYY-MM-DDTHH:MM:SS.ffffffZ``, strictly increasing), ``source``, ``note``,
-``recorded_by``, ``features``, and ``prev``: the sha256 of the previous log line, so that an edited or removed
-line breaks the chain.
+``recorded_by``, ``features``, ``prev``: the sha256 of the previous log line, so that an edited or removed line
+breaks the chain, and ``check``: the sha256 of the entry's other fields, so that a changed byte shows even in the
+last line. (These catch accidents and careless edits; they are not signatures against a forger who rewrites the
+whole log.)
 
-Writing (:meth:`Store.record`), under an exclusive ``flock`` on ``.frontline/lock``:
+Writing (:meth:`Store.record`, :meth:`Store.record_many` for a whole import), under an exclusive ``flock`` on
+``.frontline/lock``:
 
-1. the object is written to a temporary file, fsynced and renamed into ``objects/`` (then the folder is fsynced);
+1. each object is written to a temporary file, fsynced and renamed into ``objects/`` (then the folder is fsynced);
 2. the log is rewritten whole to a temporary file with the new line appended, fsynced and renamed over
    ``log.jsonl``: **this rename is the commit**;
-3. the current file of the date is replaced the same way.
+3. the current file of each date is replaced the same way.
 
 A kill before step 2 leaves at most an unreferenced object (``verify`` mentions it; it costs nothing). A kill
 between steps 2 and 3 leaves a current file that still holds the previous version of its date (or none): every
@@ -51,7 +54,7 @@ import os
 import re
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .errors import CorruptStore, InvalidInput, LockTimeout, NoLayerOnDate, NotFound
@@ -61,7 +64,9 @@ META = ".frontline"
 LOG = "log.jsonl"
 DEFAULT_LOCK_TIMEOUT = 60.0
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_LOG_FIELDS = ("seq", "date", "version", "sha256", "recorded_at", "source", "note", "recorded_by", "features", "prev")
+_LOG_FIELDS = (
+    "seq", "date", "version", "sha256", "recorded_at", "source", "note", "recorded_by", "features", "prev", "check",
+)
 
 
 def parse_date(text: str, what: str = "date") -> str:
@@ -108,6 +113,10 @@ def parse_timestamp(text: str) -> str:
     return format_timestamp(t)
 
 
+def _parse_stamp(stamp: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
 def format_timestamp(t: dt.datetime) -> str:
     return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -140,6 +149,16 @@ class LogEntry:
     recorded_by: str = ""
     features: int = 0
     prev: str = ""
+    check: str = ""
+
+    def expected_check(self) -> str:
+        """sha256 of the entry's other fields: a changed byte anywhere in a line, the last included, shows."""
+        d = asdict(self)
+        d.pop("check")
+        return sha256(json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
+
+    def sealed(self) -> LogEntry:
+        return replace(self, check=self.expected_check())
 
     def line(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
@@ -421,42 +440,70 @@ class Store:
         Identical content to the date's current version records nothing (``created`` is False).
         ``recorded_at`` (UTC) is for migrating history; it must be later than every entry in the log.
         """
+        return self.record_many(name, [(date, collection, source, note)], recorded_by=recorded_by,
+                                recorded_at=recorded_at)[0]
+
+    def record_many(self, name: str, items, *, recorded_by: str | None = None,
+                    recorded_at: str | None = None) -> list[RecordResult]:
+        """Record several versions in one commit: all land, or none (a single rename of the log).
+
+        ``items`` is a sequence of ``(date, collection, source, note)``. An item identical to its date's current
+        version (or to the previous item of the same date) records nothing. With ``recorded_at``, the first new
+        entry gets that time and the next ones a microsecond more each.
+        """
         self.theatre(name)
-        date = parse_date(date)
-        data = canonical_bytes(collection)
-        digest = sha256(data)
+        prepared = []
+        for date, collection, source, note in items:
+            date = parse_date(date)
+            data = canonical_bytes(collection)
+            prepared.append((date, data, sha256(data), str(source or ""), str(note or ""),
+                             len(collection.get("features", []))))
+        who = str(recorded_by if recorded_by is not None else _user())
         with self.lock(name):
             self.recover(name)
-            entries = self.log(name)
-            same_date = [e for e in entries if e.date == date]
-            if same_date and same_date[-1].sha256 == digest:
-                return RecordResult(same_date[-1], False)
-            now = dt.datetime.now(dt.UTC)
+            entries = list(self.log(name))
+            log_path = self._log_path(name)
+            old = log_path.read_bytes() if log_path.exists() else b""
             if recorded_at is not None:
                 stamp = parse_timestamp(recorded_at)
                 if entries and stamp <= entries[-1].recorded_at:
                     raise InvalidInput(f"recorded_at {stamp} is not after the log's last entry "
                                        f"({entries[-1].recorded_at})")
+                now = _parse_stamp(stamp)
             else:
+                now = dt.datetime.now(dt.UTC)
+            results, new_lines, objects, currents = [], [], {}, {}
+            prev_line = _last_line(old)
+            for date, data, digest, source, note, nfeat in prepared:
+                same_date = [e for e in entries if e.date == date]
+                if same_date and same_date[-1].sha256 == digest:
+                    results.append(RecordResult(same_date[-1], False))
+                    continue
                 stamp = format_timestamp(now)
-                if entries and stamp <= entries[-1].recorded_at:  # clock went back: keep the log ordered
-                    last = dt.datetime.fromisoformat(entries[-1].recorded_at.replace("Z", "+00:00"))
-                    stamp = format_timestamp(last + dt.timedelta(microseconds=1))
-            log_path = self._log_path(name)
-            old = log_path.read_bytes() if log_path.exists() else b""
-            entry = LogEntry(
-                seq=len(entries) + 1, date=date, version=len(same_date) + 1, sha256=digest, recorded_at=stamp,
-                source=str(source or ""), note=str(note or ""),
-                recorded_by=str(recorded_by if recorded_by is not None else _user()),
-                features=len(collection.get("features", [])), prev=sha256(_last_line(old)),
-            )
-            obj = self.object_path(name, digest)
-            if not (obj.exists() and sha256(obj.read_bytes()) == digest):
-                obj.parent.mkdir(parents=True, exist_ok=True)
-                _atomic_write(obj, data)
-            _atomic_write(log_path, old + entry.line())  # the commit point
-            _atomic_write(self.theatre_dir(name) / f"{date}.geojson", data)
-            return RecordResult(entry, True)
+                if entries and stamp <= entries[-1].recorded_at:  # keep the log strictly ordered
+                    stamp = format_timestamp(_parse_stamp(entries[-1].recorded_at) + dt.timedelta(microseconds=1))
+                now = _parse_stamp(stamp) + dt.timedelta(microseconds=1)
+                entry = LogEntry(seq=len(entries) + 1, date=date, version=len(same_date) + 1, sha256=digest,
+                                 recorded_at=stamp, source=source, note=note, recorded_by=who, features=nfeat,
+                                 prev=sha256(prev_line)).sealed()
+                line = entry.line()
+                entries.append(entry)
+                new_lines.append(line)
+                prev_line = line
+                objects[digest] = data
+                currents[date] = data
+                results.append(RecordResult(entry, True))
+            if not new_lines:
+                return results
+            for digest, data in objects.items():
+                obj = self.object_path(name, digest)
+                if not (obj.exists() and sha256(obj.read_bytes()) == digest):
+                    obj.parent.mkdir(parents=True, exist_ok=True)
+                    _atomic_write(obj, data)
+            _atomic_write(log_path, old + b"".join(new_lines))  # the commit point
+            for date, data in currents.items():
+                _atomic_write(self.theatre_dir(name) / f"{date}.geojson", data)
+            return results
 
     def recover(self, name: str) -> list[str]:
         """Roll current files forward to the log after an interrupted write; return what was done.
@@ -572,6 +619,9 @@ def _parse_log(raw: bytes) -> tuple[list[LogEntry], list[str]]:
             break
         if e.seq != i:
             problems.append(f"line {i} has seq {e.seq}")
+            break
+        if e.check != e.expected_check():
+            problems.append(f"line {i}: its checksum does not match its fields (the line was changed)")
             break
         if e.prev != sha256(prev_line):
             problems.append(f"line {i}: the chain of previous-line hashes is broken (a line edited or removed)")

@@ -21,6 +21,7 @@ The policy, decided once here:
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 
@@ -146,8 +147,8 @@ def validate_layer(
         raw = status_of(props, status=status, status_field=status_field, status_map=status_map)
         if raw is None:
             fail(f"no status: property {status_field!r} is missing (known statuses: {', '.join(kinds)})")
-        if raw not in kinds:
-            fail(f"unknown status {raw!r}: known statuses are {', '.join(kinds)}")
+        if not isinstance(raw, str) or raw not in kinds:
+            fail(f"unknown status {_short(raw)}: known statuses are {', '.join(kinds)}")
         geom = feat.get("geometry")
         if not isinstance(geom, dict):
             fail("geometry is missing or null")
@@ -178,6 +179,11 @@ def validate_layer(
             clean = _geojson_geometry(shape)
         new_props = {k: v for k, v in props.items() if k != status_field}
         new_props["status"] = raw
+        try:  # what the store will write must be strict JSON in UTF-8
+            json.dumps(new_props, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        except (ValueError, UnicodeEncodeError) as exc:
+            kind = "a number too large (or NaN)" if isinstance(exc, ValueError) else "an unpaired surrogate"
+            fail(f"a property holds {kind}, which is not valid JSON text")
         out_features.append({"type": "Feature", "properties": new_props, "geometry": clean})
     result.collection = {"type": "FeatureCollection", "features": out_features}
     result.vertices = counter.n

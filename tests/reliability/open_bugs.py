@@ -10,22 +10,8 @@ import os
 
 import pytest
 
-OPEN_BUGS = {
-    "B1": "a float that overflows to infinity (1e400) in a property validates, then json.dumps(allow_nan=False) "
-          "in store.canonical_bytes raises ValueError: traceback",
-    "B2": "a lone surrogate (\\ud800) in a string validates, then .encode('utf-8') in store.canonical_bytes raises "
-          "UnicodeEncodeError: traceback",
-    "B3": "an unhashable status (a list or an object) raises TypeError at `raw not in kinds` in "
-          "validate.validate_layer: traceback",
-    "B4": "an OGR file whose CRS cannot be transformed to WGS84 raises pyproj ProjError/CRSError in "
-          "importers._read_ogr: traceback",
-    "B5": "import_paths records files one by one after validating all: a file that fails in Store.record "
-          "(B1, B2) leaves the earlier files of the same import committed",
-    "B6": "measure.compute_areas answers from the cache without reading the object: a corrupted or deleted "
-          "version still gets its figure, exit 0",
-    "B7": "the area cache is not checked: a byte changed in .frontline/cache/area-v1.json prints a wrong figure",
-    "B8": "verify misses a changed byte in the log's last line (only a successor's `prev` protects a line): "
-          "source, note, features or recorded_at (hence --as-of answers) can change unnoticed",
+OPEN_BUGS: dict[str, str] = {
+    # B1-B8 were fixed in geo/ (validate, importers, store, cache, measure); see RELIABILITY.md "Bugs found".
 }
 
 #: ``FRONTLINE_RELIABILITY_FIXED=B1,B2`` treats those as fixed without editing this file (to check a fix).

@@ -176,13 +176,13 @@ def test_log_cut_at_a_line_boundary(hist):
 
 @pytest.mark.parametrize("line", [0, 2, 3])
 def test_edited_log_line(hist, line):
-    """A line of the log edited (a version's date moved): the chain of previous-line hashes breaks."""
+    """A line of the log edited: its own checksum no longer matches (and the next line's ``prev`` breaks)."""
     root, log, stamps, figs = hist
     p = root / "kursk" / ".frontline" / "log.jsonl"
     lines = p.read_bytes().splitlines(keepends=True)
     lines[line] = lines[line].replace(b'"source":""', b'"source":"x"')
     p.write_bytes(b"".join(lines))
-    verify_fails(root, "chain")
+    verify_fails(root, f"line {line + 1}: its checksum does not match")
     refused(area_json(root, "--all")[0])
     add_figure("corruption", detected=1, kinds=[f"log line {line + 1} of {len(lines)} edited"])
 
