@@ -71,6 +71,21 @@ var frontline = (function () {
     });
   }
 
+  // Hide the place labels that would overlap a label drawn before them (the places' order is their priority).
+  function declutter(labels) {
+    var kept = [];
+    labels.forEach(function (t) {
+      var node = t.getElement();
+      if (!node) return;
+      node.style.visibility = "";
+      var r = node.getBoundingClientRect();
+      var clash = kept.some(function (k) {
+        return r.left < k.right && r.right > k.left && r.top < k.bottom && r.bottom > k.top;
+      });
+      if (clash) node.style.visibility = "hidden"; else kept.push(r);
+    });
+  }
+
   function geo(g, opts, lines) {
     var layer = L.geoJSON(g, opts);
     if (lines) layer.bindTooltip(tip(lines), { sticky: true, direction: "top" });
@@ -86,6 +101,13 @@ var frontline = (function () {
       head.appendChild(el("h1", "fl-title", d.title));
       head.appendChild(el("span", "fl-date", d.since ? d.since + " → " + d.dateText : d.dateText));
     }
+    if (foot) {
+      foot.appendChild(el("p", "fl-caption", d.caption));
+      var attr = el("p", "fl-attr");
+      credits(attr, d.attribution);
+      foot.appendChild(attr);
+    }
+    map.invalidateSize(false);  // the header and footer took their room: size the map before fitting
     pane(map, "fl-context", 350);
     pane(map, "fl-changes", 420);
     pane(map, "fl-lines", 440);
@@ -115,22 +137,20 @@ var frontline = (function () {
           ? { color: col, weight: 1.5, opacity: 1, fillColor: col, fillOpacity: 0.55 }
           : { color: col, weight: 2, opacity: 1, dashArray: "5 4", fillColor: col, fillOpacity: 0.3 } }, f.t).addTo(map);
     });
+    var labels = [];
     (ctx.places || []).forEach(function (p) {
-      L.circleMarker(p.ll, { pane: "fl-places", radius: 3, color: "#ffffff", weight: 1, fillColor: c.place,
-        fillOpacity: 1, className: "fl-place-dot", interactive: false })
+      var dot = L.circleMarker(p.ll, { pane: "fl-places", radius: 3, color: "#ffffff", weight: 1,
+        fillColor: c.place, fillOpacity: 1, className: "fl-place-dot", interactive: false })
         .bindTooltip(el("span", "fl-t", p.n), { permanent: true, direction: "right", offset: [4, 0],
           className: "fl-place", interactive: false })
         .addTo(map);
+      labels.push(dot.getTooltip());
     });
     map.fitBounds(d.bounds);
+    declutter(labels);
+    map.on("zoomend", function () { declutter(labels); });
     L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
     legend(map, d.legend);
-    if (foot) {
-      foot.appendChild(el("p", "fl-caption", d.caption));
-      var attr = el("p", "fl-attr");
-      credits(attr, d.attribution);
-      foot.appendChild(attr);
-    }
     map.getContainer().setAttribute("aria-label", d.title + ", " + d.dateText + ". " + d.caption);
     map.getContainer().setAttribute("role", "img");
     return map;
@@ -140,5 +160,6 @@ var frontline = (function () {
     return JSON.parse(document.getElementById(id).textContent);
   }
 
-  return { el: el, safeHref: safeHref, tip: tip, legend: legend, credits: credits, draw: draw, payload: payload };
+  return { el: el, safeHref: safeHref, tip: tip, legend: legend, credits: credits, declutter: declutter,
+    draw: draw, payload: payload };
 })();

@@ -108,7 +108,8 @@ class FrontlineMap(folium.Map):
         (s, w), (n, e) = payload["bounds"]
         size = (width or 800, height or 600)
         super().__init__(location=[round((s + n) / 2, 5), round((w + e) / 2, 5)],
-                         zoom_start=zoom_for_bounds((w, s, e, n), size), tiles=None, control_scale=False)
+                         zoom_start=zoom_for_bounds((w, s, e, n), size), tiles=None, control_scale=False,
+                         zoom_snap=0.25)
         self.payload = payload
         self.assets_html = assets_html
         if tiles is not None:

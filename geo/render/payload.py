@@ -210,7 +210,8 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
         ``recorded_at``. An ``http(s)`` source becomes a link, anything else text.
     context : dict, optional
         ``{"border": FC, "outlines": FC, "settlements": FC}`` (any may be missing): clipped to the view,
-        simplified for the zoom shown, drawn under the layer; settlements with their names as labels.
+        simplified for the zoom shown, drawn under the layer; settlements with their names as labels, in the
+        file's order, which is their priority: a label that would overlap an earlier one is hidden.
     changes, since, change_status :
         The change FeatureCollection of :func:`geo.diff.diff_layers` (``kind``, ``status``, ``area_km2``), the
         earlier date, and which status's change to draw (default the union of area statuses).
@@ -327,7 +328,6 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
             continue
         q = quantise(g)
         places.append({"n": name, "ll": leaflet_latlng(q.x, q.y)})
-    places.sort(key=lambda p: (p["n"], p["ll"]))
     if places:
         ctx_out["places"] = places
         legend_ctx.append({"kind": "place", "label": "Settlement", "colour": PLACE_COLOUR, "value": ""})
