@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..errors import InvalidInput, MissingResource
@@ -100,19 +101,26 @@ def screenshot(html_path, png_path, *, size=PNG_SIZE, timeout_ms: int = 20000) -
     except ImportError:
         raise MissingResource("Playwright is not installed: pip install playwright") from None
     png_path = Path(png_path)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=exe, args=list(CHROMIUM_ARGS))
-        try:
-            page = browser.new_page(viewport={"width": int(size[0]), "height": int(size[1])})
-            page.goto(Path(html_path).resolve().as_uri(), wait_until="load", timeout=timeout_ms)
-            page.wait_for_selector(".fl-caption", timeout=timeout_ms)
+
+    def run():
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=exe, args=list(CHROMIUM_ARGS))
             try:
-                page.wait_for_load_state("networkidle", timeout=5000)  # tiles, where there is a network
-            except Exception:  # noqa: BLE001 - a basemap that never settles must not stop the screenshot
-                pass
-            page.screenshot(path=str(png_path))
-        finally:
-            browser.close()
+                page = browser.new_page(viewport={"width": int(size[0]), "height": int(size[1])})
+                page.goto(Path(html_path).resolve().as_uri(), wait_until="load", timeout=timeout_ms)
+                page.wait_for_selector(".fl-caption", timeout=timeout_ms)
+                try:
+                    page.wait_for_load_state("networkidle", timeout=5000)  # tiles, where there is a network
+                except Exception:  # noqa: BLE001 - a basemap that never settles must not stop the screenshot
+                    pass
+                page.screenshot(path=str(png_path))
+            finally:
+                browser.close()
+
+    # Playwright's sync API refuses a thread that already runs an event loop (Jupyter, or another
+    # Playwright session): a worker thread of its own always works.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(run).result()
     return png_path
 
 

@@ -136,3 +136,30 @@ def test_map_command_does_not_import_folium_for_area(run_cli, store):
     r = subprocess.run([sys.executable, "-c", code, str(store)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "97.503" in r.stdout
+
+
+def test_map_as_of_draws_the_version_of_that_time(store, run_cli, tmp_path):
+    from geo.store import Store
+
+    s = Store(store)
+    first = s.history("demo", "2024-09-01")[0].recorded_at
+    s.record("demo", "2024-09-01", {"type": "FeatureCollection", "features": [square(35.0, 51.0, 0.2, "held")]},
+             source="https://example.org/v2.geojson", note="second version")
+    now = run_cli("--layers", store, "map", "demo", "2024-09-01", "-o", tmp_path / "now.html")
+    then = run_cli("--layers", store, "map", "demo", "2024-09-01", "-o", tmp_path / "then.html", "--as-of", first)
+    assert now.exit_code == 0 and then.exit_code == 0, now.stderr + then.stderr
+    p_now = json.loads(split_blob((tmp_path / "now.html").read_text())[0])
+    p_then = json.loads(split_blob((tmp_path / "then.html").read_text())[0])
+    assert p_now["caption"].startswith("Held: 312 km²") and "v2: https://example.org/v2.geojson" in str(
+        [a["label"] + a["text"] for a in p_now["attribution"]])
+    assert p_then["caption"] == "Held: 97.5 km² · Contested: 292 km²"
+
+
+def test_notebook_display():
+    from geo.render.mapping import build_map
+
+    from .helpers import small_inputs
+
+    m = build_map(**small_inputs())
+    html = m._repr_html_()
+    assert "<iframe srcdoc=" in html and "fl-data-" in html
