@@ -361,6 +361,40 @@ def clip_layer(collection: dict, region, theatre: Theatre, *, sliver_km2: float 
     return {"type": "FeatureCollection", "features": out}
 
 
+def _point_layer(collection, *, where: str, what: str, check) -> dict:
+    """Validate a layer of points-or-null features; ``check(props, fail)`` checks each feature's properties."""
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection" or not isinstance(
+            collection.get("features"), list):
+        raise ValidationError(f"{what} file must be a GeoJSON FeatureCollection", where=where)
+    out = []
+    for i, f in enumerate(collection["features"]):
+        def fail(problem, _i=i):
+            raise ValidationError(problem, where=where, feature=_i)
+
+        if not isinstance(f, dict) or f.get("type") != "Feature":
+            fail("not a Feature")
+        props = f.get("properties") or {}
+        if not isinstance(props, dict):
+            fail("'properties' is not an object")
+        check(props, fail)
+        try:
+            json.dumps(props, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        except (ValueError, UnicodeEncodeError):
+            fail("a property holds a value that is not valid JSON text (a huge number or an unpaired surrogate)")
+        geom = f.get("geometry")
+        if geom is not None:
+            if not isinstance(geom, dict) or geom.get("type") != "Point":
+                kind = geom.get("type") if isinstance(geom, dict) else type(geom).__name__
+                fail(f"{what} feature must be a Point or have a null geometry, not {_short(kind)}")
+            try:
+                pos, _ = _position(geom.get("coordinates"), False)
+            except _Problem as exc:
+                fail(str(exc))
+            geom = {"type": "Point", "coordinates": pos}
+        out.append({"type": "Feature", "properties": props, "geometry": geom})
+    return {"type": "FeatureCollection", "features": out}
+
+
 def validate_settlements(collection, *, where: str = "") -> dict:
     """Check a settlements layer: named points (``name``, optional ``alt_names``, ``source``).
 
@@ -374,71 +408,37 @@ def validate_settlements(collection, *, where: str = "") -> dict:
     ...      "geometry": {"type": "Point", "coordinates": [35.27, 51.19]}}]})["features"][0]["properties"]
     {'name': 'Sudzha'}
     """
-    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection" or not isinstance(
-            collection.get("features"), list):
-        raise ValidationError("a settlements file must be a GeoJSON FeatureCollection", where=where)
-    out = []
-    for i, f in enumerate(collection["features"]):
-        if not isinstance(f, dict) or f.get("type") != "Feature":
-            raise ValidationError("not a Feature", where=where, feature=i)
-        props = f.get("properties") or {}
-        if not isinstance(props, dict) or not isinstance(props.get("name"), str) or not props["name"].strip():
-            raise ValidationError("a place needs a non-empty 'name'", where=where, feature=i)
+    def check(props, fail):
+        if not isinstance(props.get("name"), str) or not props["name"].strip():
+            fail("a place needs a non-empty 'name'")
         alt = props.get("alt_names")
         if alt is not None and not (isinstance(alt, list) and all(isinstance(a, str) for a in alt)):
-            raise ValidationError("'alt_names' must be a list of strings", where=where, feature=i)
-        geom = f.get("geometry")
-        if geom is not None:
-            if not isinstance(geom, dict) or geom.get("type") != "Point":
-                kind = geom.get("type") if isinstance(geom, dict) else type(geom).__name__
-                raise ValidationError(f"a place must be a Point, not {kind!r} (place {props['name']!r})",
-                                      where=where, feature=i)
-            try:
-                pos, _ = _position(geom.get("coordinates"), False)
-            except _Problem as exc:
-                raise ValidationError(str(exc), where=where, feature=i) from None
-            geom = {"type": "Point", "coordinates": pos}
-        out.append({"type": "Feature", "properties": props, "geometry": geom})
-    return {"type": "FeatureCollection", "features": out}
+            fail("'alt_names' must be a list of strings")
+
+    return _point_layer(collection, where=where, what="a settlements", check=check)
 
 
 def validate_events(collection, *, where: str = "") -> dict:
-    """Check an events layer: ``date`` (YYYY-MM-DD) and ``title`` required; a Point or null geometry;
-    ``url`` kept only when it is http(s) (anything else is refused, so that no ``javascript:`` link survives).
+    """Check an events layer: ``date`` (YYYY-MM-DD) and ``title`` required; a Point or null geometry; a ``url``
+    must be http(s) (anything else is refused, so that no ``javascript:`` link survives). Sorted by date.
     """
     import datetime as dt
     import re
 
-    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection" or not isinstance(
-            collection.get("features"), list):
-        raise ValidationError("an events file must be a GeoJSON FeatureCollection", where=where)
-    out = []
-    for i, f in enumerate(collection["features"]):
-        if not isinstance(f, dict) or f.get("type") != "Feature":
-            raise ValidationError("not a Feature", where=where, feature=i)
-        props = f.get("properties") or {}
+    def check(props, fail):
         d = props.get("date")
         try:
             if not (isinstance(d, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", d)):
                 raise ValueError
             dt.date.fromisoformat(d)
         except ValueError:
-            raise ValidationError(f"an event needs a 'date' as YYYY-MM-DD, found {d!r}", where=where,
-                                  feature=i) from None
+            fail(f"an event needs a 'date' as YYYY-MM-DD, found {_short(d)}")
         if not isinstance(props.get("title"), str) or not props["title"].strip():
-            raise ValidationError("an event needs a non-empty 'title'", where=where, feature=i)
+            fail("an event needs a non-empty 'title'")
         url = props.get("url")
         if url is not None and not (isinstance(url, str) and re.match(r"^https?://", url, re.I)):
-            raise ValidationError(f"an event's 'url' must be http(s), found {_short(url)}", where=where, feature=i)
-        geom = f.get("geometry")
-        if geom is not None:
-            if not isinstance(geom, dict) or geom.get("type") != "Point":
-                raise ValidationError("an event's geometry must be a Point or null", where=where, feature=i)
-            try:
-                pos, _ = _position(geom.get("coordinates"), False)
-            except _Problem as exc:
-                raise ValidationError(str(exc), where=where, feature=i) from None
-            geom = {"type": "Point", "coordinates": pos}
-        out.append({"type": "Feature", "properties": props, "geometry": geom})
-    out.sort(key=lambda f: f["properties"]["date"])
-    return {"type": "FeatureCollection", "features": out}
+            fail(f"an event's 'url' must be http(s), found {_short(url)}")
+
+    out = _point_layer(collection, where=where, what="an events", check=check)
+    out["features"].sort(key=lambda f: f["properties"]["date"])
+    return out
