@@ -82,6 +82,19 @@ def npm_specs() -> list[str]:
     return sorted({a.spec for a in pinned()})
 
 
+def asset_hosts() -> tuple[str, ...]:
+    """The origins the CDN assets load from (for a Content-Security-Policy).
+
+    Examples
+    --------
+    >>> asset_hosts()
+    ('https://cdn.jsdelivr.net',)
+    """
+    from urllib.parse import urlsplit
+
+    return tuple(sorted({f"{urlsplit(a.url).scheme}://{urlsplit(a.url).netloc}" for a in pinned()}))
+
+
 def integrity(data: bytes) -> str:
     """The SRI value of ``data``: ``sha384-`` and the base64 digest.
 

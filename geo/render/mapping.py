@@ -25,6 +25,9 @@ How the page is put together (decided here):
 * Layout: title and date above the map, caption (figures) and attribution (the theatre's lines, then the
   source and note of the version drawn) below it, legend at the top right, scale bar at the bottom left. The
   page fills its frame (an iframe in an article) unless ``width``/``height`` fix it in pixels.
+* A Content-Security-Policy ``<meta>`` (:func:`content_security_policy`) lets only the page's own inline scripts
+  (by hash), the pinned CDN and the tile server in: defence in depth behind the escaping, and the page's own
+  guarantee that, inline and without tiles, no request leaves the file.
 * Tiles: ``tiles=None`` (or ``"none"``) draws none (the context layers keep the map legible); a name is looked
   up in xyzservices (``"CartoDB.Positron"``). Providers that need an API key are refused, except where the key
   is only an optional ``key=`` query parameter (CARTO), which is dropped.
@@ -32,7 +35,10 @@ How the page is put together (decided here):
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
+import re
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -41,7 +47,7 @@ import folium
 from branca.element import Element, Figure
 
 from ..errors import InvalidInput
-from .assets import ASSET_MODES, head_html
+from .assets import ASSET_MODES, asset_hosts, head_html
 from .geometry import zoom_for_bounds
 from .payload import UNION, map_payload
 from .safe import script_json
@@ -93,6 +99,70 @@ class Overlay(Element):
         return ""
 
 
+_INLINE_SCRIPT_RE = re.compile(r"<script>(.*?)</script>", re.S)
+
+
+def content_security_policy(html: str, *, script_hosts=(), img_hosts=()) -> str:
+    """The CSP of a page: only its own inline scripts (by sha256), the pinned CDN, data: images and the tiles.
+
+    ``default-src 'none'``: no fetch, frame, font, object or form is allowed, so the page itself refuses to
+    send a request anywhere but the CDN (``assets="cdn"``) and the tile server (``tiles=…``). Inline scripts
+    run only if their hash is listed: a script that text from data could ever smuggle in would not run.
+    Inline styles are allowed (folium writes ``<style>`` blocks; Leaflet positions elements with styles).
+
+    Examples
+    --------
+    >>> content_security_policy("<script>var a = 1;</script>")  # doctest: +NORMALIZE_WHITESPACE +ELLIPSIS
+    "default-src 'none'; script-src 'sha256-...'; style-src 'unsafe-inline'; img-src data:;
+    base-uri 'none'; form-action 'none'"
+    """
+    hashes = sorted({"'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"
+                     for body in _INLINE_SCRIPT_RE.findall(html)})
+    parts = [
+        "default-src 'none'",
+        "script-src " + " ".join([*hashes, *script_hosts]),
+        "style-src " + " ".join(["'unsafe-inline'", *script_hosts]),
+        "img-src " + " ".join(["data:", *img_hosts]),
+        "base-uri 'none'",
+        "form-action 'none'",
+    ]
+    return "; ".join(parts)
+
+
+def tile_origin(provider) -> str | None:
+    """The CSP source of a tile provider's images: ``https://*.basemaps.cartocdn.com``, or its scheme alone."""
+    if provider is None:
+        return None
+    from urllib.parse import urlsplit
+
+    url = provider.build_url(fill_subdomain=False) if hasattr(provider, "build_url") else str(provider)
+    parts = urlsplit(url.replace("{s}", "x"))
+    host = parts.netloc
+    if "{s}" in url.split("//", 1)[-1].split("/", 1)[0]:
+        host = "*." + host.split(".", 1)[1] if "." in host else host
+    if parts.scheme not in ("http", "https") or "{" in host or not host:
+        return "https:"
+    return f"{parts.scheme}://{host}"
+
+
+class FrontlineFigure(Figure):
+    """A ``Figure`` whose page carries a Content-Security-Policy computed from the page it renders."""
+
+    def __init__(self, *, script_hosts=(), img_hosts=()):
+        super().__init__()
+        self.script_hosts = tuple(script_hosts)
+        self.img_hosts = tuple(img_hosts)
+
+    def render(self, **kwargs) -> str:
+        html = super().render(**kwargs)
+        csp = content_security_policy(html, script_hosts=self.script_hosts, img_hosts=self.img_hosts)
+        charset = '<meta http-equiv="content-type" content="text/html; charset=UTF-8" />'
+        meta = f'\n    <meta http-equiv="Content-Security-Policy" content="{csp}">'
+        if charset not in html:
+            raise InvalidInput("the page has no charset meta to put its Content-Security-Policy after")
+        return html.replace(charset, charset + meta, 1)
+
+
 class FrontlineMap(folium.Map):
     """A ``folium.Map`` that loads only the pinned Leaflet assets and renders deterministically.
 
@@ -104,12 +174,14 @@ class FrontlineMap(folium.Map):
     default_css: list = []
 
     def __init__(self, payload: dict, *, assets_html: str, tiles=None, width: int | None = None,
-                 height: int | None = None):
+                 height: int | None = None, script_hosts=()):
         (s, w), (n, e) = payload["bounds"]
         size = (width or 800, height or 600)
         super().__init__(location=[round((s + n) / 2, 5), round((w + e) / 2, 5)],
                          zoom_start=zoom_for_bounds((w, s, e, n), size), tiles=None, control_scale=False,
                          zoom_snap=0.25)
+        origin = tile_origin(tiles)
+        FrontlineFigure(script_hosts=script_hosts, img_hosts=(origin,) if origin else ()).add_child(self)
         self.payload = payload
         self.assets_html = assets_html
         if tiles is not None:
@@ -246,7 +318,8 @@ def build_map(theatre, collection: dict, *, date: str, areas_km2: dict, total_km
                           change_status=change_status, peak=peak, title=title,
                           size=(int(width), int(height)) if width and height else None)
     return FrontlineMap(payload, assets_html=assets_html, tiles=provider,
-                        width=int(width) if width else None, height=int(height) if height else None)
+                        width=int(width) if width else None, height=int(height) if height else None,
+                        script_hosts=asset_hosts() if assets == "cdn" else ())
 
 
 def render_html(m: folium.Map) -> str:

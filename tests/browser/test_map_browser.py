@@ -127,3 +127,17 @@ def test_hostile_text_is_shown_literally_and_never_runs(open_page, asset_dir, te
     assert log.dialogs == [] and log.errors == []
     assert log.problems() == [] and log.requests == [page.url]
     assert json.loads(json.dumps(p["title"])) == shown
+
+
+def test_policy_stops_script_injected_after_load(open_page, asset_dir):
+    html, _ = inline_page(asset_dir, **small_inputs())
+    page, log = open_page(html)
+    assert log.problems() == []
+    page.evaluate("""() => {
+        document.body.insertAdjacentHTML('beforeend', '<img src="x" onerror="window.__pwned = 1">');
+        const s = document.createElement('script'); s.textContent = 'window.__pwned = 2';
+        document.body.appendChild(s);
+    }""")
+    page.wait_for_timeout(100)
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert any("Content Security Policy" in m for _, m in log.console)

@@ -165,3 +165,18 @@ def test_hostile_text_only_inside_the_escaped_blob(text, asset_dir):
 def test_sizes_of_small_page():
     html = page()
     assert len(html.encode()) < 20_000
+
+
+def test_content_security_policy(asset_dir):
+    for mode, hosts in (("cdn", "https://cdn.jsdelivr.net"), ("inline", "")):
+        html = page(assets=mode, assets_dir=asset_dir)
+        csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html).group(1)
+        assert html.index("Content-Security-Policy") < html.index("<script")
+        rules = dict(r.strip().split(" ", 1) for r in csp.split(";"))
+        assert rules["default-src"] == "'none'" and rules["img-src"] == "data:"
+        script_src = rules["script-src"].split()
+        assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
+        assert len([s for s in script_src if s.startswith("'sha256-")]) == (3 if mode == "cdn" else 4)
+        assert (hosts in script_src) == bool(hosts)
+    tiles = page(tiles="CartoDB.Positron")
+    assert "img-src data: https://*.basemaps.cartocdn.com;" in tiles
