@@ -146,11 +146,13 @@ var frontline = (function () {
         .addTo(map);
       labels.push(dot.getTooltip());
     });
-    map.fitBounds(d.bounds);
+    // Keep the drawing clear of the legend where the map is wide enough to spare its width.
+    var box = legend(map, d.legend).getContainer();
+    var room = map.getSize().x > 2.2 * box.offsetWidth ? box.offsetWidth + 12 : 0;
+    map.fitBounds(d.bounds, { paddingBottomRight: [room, 0] });
     declutter(labels);
     map.on("zoomend", function () { declutter(labels); });
     L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
-    legend(map, d.legend);
     map.getContainer().setAttribute("aria-label", d.title + ", " + d.dateText + ". " + d.caption);
     map.getContainer().setAttribute("role", "img");
     return map;

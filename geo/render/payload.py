@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 
 from .geometry import (
     CONTEXT_GRID,
@@ -297,7 +298,10 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
         cx, cy = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
         bounds = (cx - 0.05, cy - 0.05, cx + 0.05, cy + 0.05)
     view = expand(bounds, 0.1)
-    margin = expand(bounds, 0.35)
+    # context is clipped well beyond the view (the frame may be wider or taller than the data), so that no cut
+    # edge shows at the zoom shown; half the larger side (in screen proportions at this latitude) each way
+    reach = 0.5 * max(view[2] - view[0], (view[3] - view[1]) / math.cos(math.radians((view[1] + view[3]) / 2)))
+    margin = (view[0] - reach, view[1] - reach / 1.6, view[2] + reach, view[3] + reach / 1.6)
     tol = context_tolerance(view, size or NOMINAL_SIZE)
 
     # --- context
