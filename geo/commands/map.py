@@ -7,7 +7,9 @@ Decisions: the peak in the caption is the peak of the union of area statuses ove
 reader knew on that date), left out of the caption on the peak date itself; the change drawn with ``--since`` is
 that of the union, above the noise thresholds of :mod:`geo.diff`; the default output is
 ``maps/THEATRE-DATE.html``, and ``maps/THEATRE-DATE-since-SINCE.html`` with ``--since`` (a change map never
-overwrites the plain map of the date).
+overwrites the plain map of the date). Tiles default to none: the context layers keep the map legible, the page
+stays deterministic and self-contained, and readers' browsers send nothing to a tile server unless asked
+(``--tiles CartoDB.Positron``).
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 import geo.render
 from geo.errors import InvalidInput
@@ -180,3 +182,18 @@ def test_content_security_policy(asset_dir):
         assert (hosts in script_src) == bool(hosts)
     tiles = page(tiles="CartoDB.Positron")
     assert "img-src data: https://*.basemaps.cartocdn.com;" in tiles
+
+
+@given(st.text(max_size=60))
+@example("{{{%#}}}")
+@example("</SCRIPT >\u2028")
+@settings(max_examples=60, deadline=None)
+def test_any_text_round_trips_through_the_blob(text):
+    from geo.render.safe import clean_text
+
+    html = render_html(build_map(**hostile_inputs(text, changes=False)))
+    blob, _ = split_blob(html)
+    for bad in ("<", ">", "&", "{{", "{%", "{#", "\u2028", "\u2029"):
+        assert bad not in blob
+    p = json.loads(blob)
+    assert p["title"] == clean_text(text) and p["attribution"][0]["text"] == clean_text(text)
