@@ -41,6 +41,8 @@ def quantise(geom, grid: float = GRID):
     """
     import shapely
 
+    if geom is not None and not geom.is_empty and not geom.is_valid:
+        geom = shapely.make_valid(geom)  # the store holds valid layers; a hand-made one may not be
     return shapely.set_precision(geom, grid)
 
 

@@ -176,9 +176,12 @@ def _shape(geometry):
     if not geometry:
         return None
     try:
-        return shapely.from_geojson(json.dumps(geometry))
+        g = shapely.from_geojson(json.dumps(geometry))
     except Exception:  # noqa: BLE001 - shapely raises GEOSException or ValueError for bad geometry
         return None
+    if not g.is_empty and not g.is_valid:
+        g = shapely.make_valid(g)  # before exploding, so that each valid part gets its own tooltip
+    return g
 
 
 def _place_name(props: dict) -> str:

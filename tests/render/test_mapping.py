@@ -197,3 +197,21 @@ def test_any_text_round_trips_through_the_blob(text):
         assert bad not in blob
     p = json.loads(blob)
     assert p["title"] == clean_text(text) and p["attribution"][0]["text"] == clean_text(text)
+
+
+def test_invalid_and_odd_features_do_not_break_the_page():
+    bowtie = {"type": "Feature", "properties": {"status": "held"},
+              "geometry": {"type": "Polygon", "coordinates": [[[35.0, 51.0], [35.1, 51.1], [35.1, 51.0],
+                                                               [35.0, 51.1], [35.0, 51.0]]]}}
+    odd = [bowtie,
+           {"type": "Feature", "properties": None, "geometry": None},
+           {"type": "Feature", "properties": {"status": "held"}, "geometry": None},
+           {"type": "Feature", "properties": {"status": "front"},
+            "geometry": {"type": "Polygon", "coordinates": [[[35.0, 51.0], [35.2, 51.0], [35.2, 51.2], [35.0, 51.0]]]}},
+           {"type": "Feature", "properties": {"status": "held"},
+            "geometry": {"type": "GeometryCollection", "geometries": [
+                {"type": "Point", "coordinates": [35.0, 51.0]},
+                {"type": "Polygon", "coordinates": [[[35.3, 51.0], [35.4, 51.0], [35.4, 51.1], [35.3, 51.0]]]}]}}]
+    p = map_payload(THEATRE, {"type": "FeatureCollection", "features": odd}, date="2024-09-01", areas_km2={})
+    kinds = [(f["s"], f["g"]["type"]) for f in p["features"]]
+    assert kinds == [("held", "Polygon"), ("held", "Polygon"), ("held", "Polygon"), ("front", "LineString")]
