@@ -154,7 +154,8 @@ var frontline = (function () {
     map.on("zoomend", function () { declutter(labels); });
     L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
     map.getContainer().setAttribute("aria-label", d.title + ", " + d.dateText + ". " + d.caption);
-    map.getContainer().setAttribute("role", "img");
+    map.getContainer().setAttribute("role", "region");
+    if (!document.documentElement.lang) document.documentElement.lang = "en";  // our words are English
     return map;
   }
 
