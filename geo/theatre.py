@@ -195,8 +195,14 @@ class Theatre:
 
 
 def _toml_str(s: str) -> str:
-    # A JSON string with \u escapes for control characters is a valid TOML basic string.
-    return json.dumps(s, ensure_ascii=False)
+    r"""A TOML basic string: JSON's escapes, plus DEL, which TOML forbids raw and JSON leaves alone.
+
+    Examples
+    --------
+    >>> _toml_str('a"b\x7f')
+    '"a\\"b\\u007f"'
+    """
+    return json.dumps(s, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def parse_status_option(text: str, index: int = 0) -> Status:
