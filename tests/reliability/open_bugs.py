@@ -11,12 +11,9 @@ import os
 import pytest
 
 OPEN_BUGS: dict[str, str] = {
-    # B1-B8 were fixed in geo/ (validate, importers, store, cache, measure); see RELIABILITY.md "Bugs found".
+    # B1-B8 and B10 were fixed in geo/; see RELIABILITY.md "Bugs found".
     "B9": "the size limit is checked on a .zip/.kmz as stored, and the vertex limit only after pyogrio has read "
           "every feature: a 330 kB zip (85 MB inside) took 18 s and 1.3 GB before the vertex limit refused it",
-    "B10": "a DEL character (U+007F) in a title, status label or attribution is written raw into theatre.toml "
-           "(theatre._toml_str uses json.dumps, which leaves it); TOML forbids it, so the new theatre can never "
-           "be read again (every command exits 2)",
     "B11": "text on the command line that is not valid UTF-8 (Python hands it over as lone surrogates) makes "
            "init, import --source/--note crash with UnicodeEncodeError; init leaves a half-made theatre folder",
     "B12": "text from data (sources, notes, labels, titles) is printed to the terminal as it is: escape "
