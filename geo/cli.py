@@ -23,6 +23,7 @@ COMMANDS = {
     "context": ("context", "Add a context layer: settlements, events, border, region outlines."),
     "history": ("history", "List every recorded version of one date's layer."),
     "verify": ("verify", "Re-hash every version and check the log; exit 1 on any problem."),
+    "copy": ("copy", "Copy theatres with their whole history between stores (folder, PostGIS)."),
     "area": ("area", "km² per status on the WGS84 ellipsoid, for dates or --all."),
     "diff": ("diff", "Ground gained, lost and net between two dates, and the places that changed hands."),
     "changes": ("changes", "Consecutive changes over the series, the peak and the share retaken."),

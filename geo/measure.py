@@ -10,10 +10,10 @@ import json
 
 from .area import METHOD, areas_by_region, series_areas, theatre_centre
 from .cache import ResultCache
-from .store import Store
+from .store import BaseStore
 
 
-def compute_areas(store: Store, theatre: str, dates: list[str] | None = None, *, as_of: str | None = None,
+def compute_areas(store: BaseStore, theatre: str, dates: list[str] | None = None, *, as_of: str | None = None,
                   by_region: bool = False, method: str = METHOD) -> list[dict]:
     """Areas per status for ``dates`` (None: every date; []: the latest), as plain dicts.
 
@@ -40,7 +40,7 @@ def compute_areas(store: Store, theatre: str, dates: list[str] | None = None, *,
 
         rkey = hashlib.sha256(json.dumps({k: shapely.to_wkt(v, rounding_precision=9) for k, v in
                                           sorted(regions.items())}).encode()).hexdigest()[:16]
-    cache = ResultCache(store, theatre, "area")
+    cache = store.result_cache(theatre, "area")
     out: list[dict | None] = [None] * len(entries)
     todo = []
     for i, e in enumerate(entries):
@@ -80,17 +80,17 @@ def _settlements_key(settlements: dict | None) -> str:
     return hashlib.sha256(json.dumps(settlements, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def load_settlements(store: Store, theatre: str) -> dict | None:
+def load_settlements(store: BaseStore, theatre: str) -> dict | None:
     """The theatre's settlements, validated (None where it has none)."""
     from .validate import validate_settlements
 
     data = store.context(theatre, "settlements")
     if data is None:
         return None
-    return validate_settlements(data, where=str(store.context_path(theatre, "settlements")))
+    return validate_settlements(data, where=store.context_where(theatre, "settlements"))
 
 
-def compute_diff(store: Store, theatre: str, date_a: str, date_b: str, *, as_of: str | None = None,
+def compute_diff(store: BaseStore, theatre: str, date_a: str, date_b: str, *, as_of: str | None = None,
                  statuses=None, min_area_km2: float | None = None, tolerance_m: float | None = None,
                  with_features: bool = False, settlements: dict | None = None, cache: ResultCache | None = None):
     """Diff two stored dates. Returns ``(DiffResult or None, summary dict)``.
@@ -109,7 +109,7 @@ def compute_diff(store: Store, theatre: str, date_a: str, date_b: str, *, as_of:
     vocab = ",".join(st or t.area_statuses) + f"@{theatre_centre(t)}"
     key = f"{ea.sha256}|{eb.sha256}|{min_area!r}|{tol!r}|{vocab}|{_settlements_key(settlements)}"
     own_cache = cache is None
-    cache = cache or ResultCache(store, theatre, "diff")
+    cache = cache or store.result_cache(theatre, "diff")
     hit = None if with_features else cache.get(key)
     if hit is not None:
         store.object_bytes(theatre, ea.sha256)  # re-hash both versions: never a figure from a corrupted one
@@ -177,7 +177,7 @@ def select_dates(dates: list[str], *, start: str | None = None, end: str | None 
     return kept
 
 
-def compute_changes(store: Store, theatre: str, *, start: str | None = None, end: str | None = None,
+def compute_changes(store: BaseStore, theatre: str, *, start: str | None = None, end: str | None = None,
                     every: str | None = None, as_of: str | None = None, min_area_km2: float | None = None,
                     tolerance_m: float | None = None, progress=None) -> dict:
     """Consecutive changes over the series, the peak of the union and each date's share retaken since it.
@@ -190,7 +190,7 @@ def compute_changes(store: Store, theatre: str, *, start: str | None = None, end
     dates = select_dates(store.dates(theatre, as_of=as_of), start=start, end=end, every=every)
     areas = compute_areas(store, theatre, dates, as_of=as_of) if dates else []
     settlements = load_settlements(store, theatre)
-    cache = ResultCache(store, theatre, "diff")
+    cache = store.result_cache(theatre, "diff")
     pairs_iter = list(zip(dates, dates[1:], strict=False))
     if progress is not None:
         pairs_iter = progress(pairs_iter)

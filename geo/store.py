@@ -1,5 +1,12 @@
 """I/O: the store of theatres, dated layers, their versions and the log.
 
+Two backends behind one interface (:class:`BaseStore`): a folder (:class:`Store`, the default, described here)
+and PostgreSQL with PostGIS (:class:`geo.pgstore.PgStore`, for a desk of editors writing at once; see
+``docs/postgis.md``). :func:`default_store` picks one from ``--layers`` / ``$FRONTLINE_LAYERS``: a
+``postgresql://`` URL is PostGIS, anything else a folder. Both keep the same log entries, hash the same canonical
+bytes and number, stamp and chain entries with the same code (:meth:`BaseStore.record_many`), so a theatre copied
+between them (:func:`copy_theatre`) keeps its hashes.
+
 Layout of a store folder (default ``./layers``; ``--layers DIR`` or ``$FRONTLINE_LAYERS``)::
 
     layers/
@@ -43,6 +50,7 @@ re-hashed; a mismatch raises :class:`~geo.errors.CorruptStore` instead of return
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import datetime as dt
 import errno
@@ -211,95 +219,140 @@ def default_root(option: str | None = None) -> Path:
     return Path(option or os.environ.get("FRONTLINE_LAYERS") or "layers")
 
 
-def default_store(option: str | None = None) -> Store:
-    return Store(default_root(option))
-
-
-class Store:
-    """A folder of theatres. Cheap to create; nothing is read until asked.
+def is_store_url(location) -> bool:
+    """True for a PostGIS store URL (``postgresql://…`` or ``postgres://…``), False for a folder.
 
     Examples
     --------
-    >>> import tempfile
-    >>> from geo.theatre import Theatre, Status
-    >>> store = Store(tempfile.mkdtemp())
-    >>> store.init(Theatre("demo", "Demo", (Status("held", "Held", "#112233"),)))
-    >>> empty = {"type": "FeatureCollection", "features": []}
-    >>> store.record("demo", "2024-08-06", empty, source="nothing held yet").created
-    True
-    >>> store.record("demo", "2024-08-06", empty).created   # same content: nothing new
-    False
-    >>> store.read("demo", "2024-08-06").collection
-    {'features': [], 'type': 'FeatureCollection'}
+    >>> is_store_url("postgresql://editor@db.example:5432/desk"), is_store_url("layers")
+    (True, False)
+    """
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def open_store(location, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> BaseStore:
+    """The store at ``location``: a PostGIS URL (:class:`geo.pgstore.PgStore`) or a folder (:class:`Store`)."""
+    if is_store_url(location):
+        from .pgstore import PgStore
+
+        return PgStore(location, lock_timeout=lock_timeout)
+    return Store(location, lock_timeout=lock_timeout)
+
+
+def default_store(option: str | None = None) -> BaseStore:
+    """The store named by ``--layers`` / ``$FRONTLINE_LAYERS`` (a folder or a PostGIS URL), else ``./layers``."""
+    location = option or os.environ.get("FRONTLINE_LAYERS") or "layers"
+    return open_store(location)
+
+
+class BaseStore(abc.ABC):
+    """What every store backend provides; the commands, the importers and the measures use only this.
+
+    A backend implements the primitives (abstract below): the theatres and their settings files, the log, the
+    stored bytes of a version, a *writer* (:meth:`_writing`: the theatre's exclusive write lock or transaction,
+    with the log as it stands under it), :meth:`verify` and :meth:`result_cache`. Everything else (as-of reads,
+    history, record with its version numbering and hash chain, appending copied history) is written once here,
+    so both backends number, stamp and chain entries with the same code and hash the same canonical bytes.
     """
 
-    def __init__(self, root, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
-        self.root = Path(root)
-        self.lock_timeout = lock_timeout
-        self._log_cache: dict[str, tuple[tuple, list[LogEntry]]] = {}
-        self._theatre_cache: dict[str, tuple[tuple, Theatre]] = {}
+    #: Where the store is, for messages: a folder path or a URL without its password.
+    location: str = ""
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
 
-    # ---- theatres ---------------------------------------------------------------------------------------
-    def theatre_dir(self, name: str) -> Path:
-        return self.root / check_name(name)
-
+    # ---- primitives ---------------------------------------------------------------------------------------
+    @abc.abstractmethod
     def theatres(self) -> list[str]:
-        if not self.root.is_dir():
-            return []
-        return sorted(p.name for p in self.root.iterdir() if (p / "theatre.toml").is_file())
+        """The names of the theatres, sorted."""
 
-    def init(self, theatre: Theatre) -> None:
-        """Create a theatre folder with its ``theatre.toml``; refuse if it exists."""
-        d = self.theatre_dir(theatre.name)
-        if (d / "theatre.toml").exists():
-            raise InvalidInput(f"theatre {theatre.name!r} already exists in {self.root}")
-        (d / META / "objects").mkdir(parents=True, exist_ok=True)
-        _atomic_write(d / "theatre.toml", theatre.to_toml().encode())
+    @abc.abstractmethod
+    def init(self, theatre: Theatre, *, files: dict[str, bytes] | None = None, toml: str | None = None) -> None:
+        """Create a theatre with its settings and the files they name; refuse if it exists.
 
+        ``files`` maps paths relative to the theatre (``context/region.geojson``) to their bytes; ``toml`` is the
+        settings text to keep verbatim (a copy keeps it byte for byte), else ``theatre.to_toml()``.
+        """
+
+    @abc.abstractmethod
     def theatre(self, name: str) -> Theatre:
-        path = self.theatre_dir(name) / "theatre.toml"
-        try:
-            st = path.stat()
-            key = (st.st_mtime_ns, st.st_size, st.st_ino)
-            cached = self._theatre_cache.get(name)
-            if cached and cached[0] == key:
-                return cached[1]
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            known = ", ".join(self.theatres()) or "none"
-            raise NotFound(f"no theatre {name!r} in {self.root} (theatres: {known})") from None
-        t = Theatre.from_toml(text, name)
-        self._theatre_cache[name] = (key, t)
-        return t
+        """The theatre's settings; NotFound (listing the known theatres) if there is none."""
 
-    def context_path(self, name: str, kind: str) -> Path | None:
-        """Path of a context file named in theatre.toml (``border``, ``outlines``, ``settlements``, ``events``)."""
+    @abc.abstractmethod
+    def theatre_toml(self, name: str) -> str:
+        """The settings text (``theatre.toml``) exactly as stored."""
+
+    @abc.abstractmethod
+    def theatre_file(self, name: str, rel: str) -> bytes:
+        """The bytes of a file the settings name (context layers, region polygons); NotFound if absent."""
+
+    @abc.abstractmethod
+    def file_where(self, name: str, rel: str) -> str:
+        """How to name that file in a message (a path, or ``URL#theatre/rel``)."""
+
+    @abc.abstractmethod
+    def update_settings(self, name: str, theatre: Theatre, files: dict[str, bytes] | None = None) -> None:
+        """Store ``files`` and then the new settings, under the writers' lock (settings are not versioned)."""
+
+    @abc.abstractmethod
+    def log(self, name: str) -> list[LogEntry]:
+        """Every log entry of a theatre, oldest first. Raises CorruptStore on a broken log."""
+
+    @abc.abstractmethod
+    def object_bytes(self, name: str, digest: str) -> bytes:
+        """The bytes of a stored version, re-hashed; CorruptStore if missing or altered."""
+
+    @abc.abstractmethod
+    def _writing(self, name: str) -> contextlib.AbstractContextManager[_Writer]:
+        """Hold the theatre's write lock; yield a writer holding the log as it stands under that lock."""
+
+    @abc.abstractmethod
+    def verify(self, name: str) -> VerifyReport:
+        """Re-hash every version and check the log and the stored data against each other."""
+
+    @abc.abstractmethod
+    def result_cache(self, name: str, kind: str):
+        """A cache of derived results keyed by content hash (``get``, ``put``, ``save``); see geo.cache."""
+
+    # ---- settings files -------------------------------------------------------------------------------------
+    def theatre_files(self, name: str) -> dict[str, bytes]:
+        """Every file the settings name, ``{relative path: bytes}`` (what a copy must carry along)."""
         t = self.theatre(name)
-        rel = t.context.get(kind)
-        if rel is None:
-            return None
-        return self.theatre_dir(name) / check_relative_path(rel, kind)
+        rels = [p for p in (t.region_polygon, t.regions, *t.context.values()) if p]
+        out = {}
+        for rel in sorted(set(rels)):
+            with contextlib.suppress(NotFound):
+                out[rel] = self.theatre_file(name, check_relative_path(rel, "context"))
+        return out
+
+    def _settings_json(self, name: str, rel: str, what: str):
+        data = self.theatre_file(name, check_relative_path(rel, what))
+        try:
+            return json.loads(data.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"{self.file_where(name, rel)}: not valid JSON ({exc})") from None
 
     def context(self, name: str, kind: str) -> dict | None:
-        """Parsed GeoJSON of a context file, or None where the theatre has none."""
-        path = self.context_path(name, kind)
-        if path is None:
-            return None
-        return _read_json(path)
+        """Parsed GeoJSON of a context layer, or None where the theatre has none."""
+        rel = self.theatre(name).context.get(kind)
+        return None if rel is None else self._settings_json(name, rel, kind)
+
+    def context_where(self, name: str, kind: str) -> str:
+        """How to name a context layer in a message."""
+        rel = self.theatre(name).context.get(kind)
+        return self.file_where(name, rel) if rel else f"{name}: no {kind}"
 
     def region_geometry(self, name: str):
         """The theatre's region polygon (shapely, lon/lat), or None."""
         t = self.theatre(name)
         if not t.region_polygon:
             return None
-        return _polygonal_union(_read_json(self.theatre_dir(name) / check_relative_path(t.region_polygon, "region")))
+        return _polygonal_union(self._settings_json(name, t.region_polygon, "region"))
 
     def regions(self, name: str) -> dict:
         """Named regions for ``area --by region``: ``{name: shapely polygon}``; empty where none configured."""
         t = self.theatre(name)
         if not t.regions:
             return {}
-        data = _read_json(self.theatre_dir(name) / check_relative_path(t.regions, "regions"))
+        data = self._settings_json(name, t.regions, "regions")
         import shapely
 
         out: dict = {}
@@ -309,28 +362,7 @@ class Store:
             out[key] = shapely.union_all([out[key], g]) if key in out else g
         return out
 
-    # ---- the log ----------------------------------------------------------------------------------------
-    def _log_path(self, name: str) -> Path:
-        return self.theatre_dir(name) / META / LOG
-
-    def log(self, name: str) -> list[LogEntry]:
-        """Every log entry of a theatre, oldest first. Raises CorruptStore on an unreadable log."""
-        self.theatre(name)  # NotFound for an unknown theatre
-        path = self._log_path(name)
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            return []
-        key = (st.st_mtime_ns, st.st_size, st.st_ino)
-        cached = self._log_cache.get(name)
-        if cached and cached[0] == key:
-            return cached[1]
-        entries, problems = _parse_log(path.read_bytes())
-        if problems:
-            raise CorruptStore(f"theatre {name!r}: the log is corrupt ({problems[0]}); run 'frontline verify {name}'")
-        self._log_cache[name] = (key, entries)
-        return entries
-
+    # ---- reading ---------------------------------------------------------------------------------------------
     def _visible(self, name: str, as_of: str | None) -> list[LogEntry]:
         entries = self.log(name)
         if as_of is None:
@@ -375,6 +407,254 @@ class Store:
         near = ", ".join(x for x in (before[-1] if before else "", after[0] if after else "") if x)
         return NoLayerOnDate(f"theatre {name!r} has no layer on {date}{when}; nearest: {near}")
 
+    def read(self, name: str, date: str, *, as_of: str | None = None, version: int | None = None) -> Layer:
+        """The layer of ``date`` (its latest version, or as the store stood at ``as_of``, or ``version``)."""
+        e = self.entry(name, date, as_of=as_of, version=version)
+        return self._layer(name, e)
+
+    def _layer(self, name: str, e: LogEntry) -> Layer:
+        data = self.object_bytes(name, e.sha256)
+        return Layer(name, e.date, e.version, e.sha256, e.recorded_at, e.source, e.note, e.recorded_by,
+                     json.loads(data))
+
+    def read_all(self, name: str, *, as_of: str | None = None, dates=None) -> list[Layer]:
+        latest = self.latest(name, as_of=as_of)
+        wanted = latest if dates is None else {d: latest[d] for d in dates if d in latest}
+        return [self._layer(name, e) for e in wanted.values()]
+
+    # ---- writing ---------------------------------------------------------------------------------------------
+    def record(self, name: str, date: str, collection: dict, *, source: str = "", note: str = "",
+               recorded_by: str | None = None, recorded_at: str | None = None) -> RecordResult:
+        """Record ``collection`` (already validated) as a new version of ``date``.
+
+        Identical content to the date's current version records nothing (``created`` is False).
+        ``recorded_at`` (UTC) is for migrating history; it must be later than every entry in the log.
+        """
+        return self.record_many(name, [(date, collection, source, note)], recorded_by=recorded_by,
+                                recorded_at=recorded_at)[0]
+
+    def record_many(self, name: str, items, *, recorded_by: str | None = None,
+                    recorded_at: str | None = None) -> list[RecordResult]:
+        """Record several versions in one commit: all land, or none.
+
+        ``items`` is a sequence of ``(date, collection, source, note)``. An item identical to its date's current
+        version (or to the previous item of the same date) records nothing. With ``recorded_at``, the first new
+        entry gets that time and the next ones a microsecond more each. Without it, the time is the writer's
+        clock (the folder: this machine's; PostGIS: the server's, one clock for every editor), moved a
+        microsecond past the log's last entry where needed so that the log stays strictly ordered.
+        """
+        self.theatre(name)
+        prepared = []
+        for date, collection, source, note in items:
+            date = parse_date(date)
+            data = canonical_bytes(collection)
+            prepared.append((date, data, sha256(data), str(source or ""), str(note or ""),
+                             len(collection.get("features", []))))
+        who = str(recorded_by if recorded_by is not None else _user())
+        with self._writing(name) as w:
+            entries = list(w.entries)
+            if recorded_at is not None:
+                stamp = parse_timestamp(recorded_at)
+                if entries and stamp <= entries[-1].recorded_at:
+                    raise InvalidInput(f"recorded_at {stamp} is not after the log's last entry "
+                                       f"({entries[-1].recorded_at})")
+                now = _parse_stamp(stamp)
+            else:
+                now = w.now()
+            results, new, objects = [], [], {}
+            prev_line = w.last_line
+            for date, data, digest, source, note, nfeat in prepared:
+                same_date = [e for e in entries if e.date == date]
+                if same_date and same_date[-1].sha256 == digest:
+                    results.append(RecordResult(same_date[-1], False))
+                    continue
+                stamp = format_timestamp(now)
+                if entries and stamp <= entries[-1].recorded_at:  # keep the log strictly ordered
+                    stamp = format_timestamp(_parse_stamp(entries[-1].recorded_at) + dt.timedelta(microseconds=1))
+                now = _parse_stamp(stamp) + dt.timedelta(microseconds=1)
+                entry = LogEntry(seq=len(entries) + 1, date=date, version=len(same_date) + 1, sha256=digest,
+                                 recorded_at=stamp, source=source, note=note, recorded_by=who, features=nfeat,
+                                 prev=sha256(prev_line)).sealed()
+                entries.append(entry)
+                new.append(entry)
+                prev_line = entry.line()
+                objects[digest] = data
+                results.append(RecordResult(entry, True))
+            if new:
+                w.commit(new, objects)
+            return results
+
+    def append_entries(self, name: str, new: list[LogEntry], objects: dict[str, bytes]) -> None:
+        """Append log entries recorded elsewhere, verbatim, with their versions' bytes: one commit.
+
+        This is how a copy moves history between stores (``frontline copy``): every field is kept (seq, version,
+        sha256, recorded_at, source, note, recorded_by, features, prev, check), so both sides hold the same
+        chain. The entries must continue this store's log exactly (next seq, chained to its last line, later
+        times, versions numbered on), carry a valid checksum, and come with bytes that hash to their sha256;
+        anything else is refused with InvalidInput and nothing is written.
+        """
+        self.theatre(name)
+        for digest, data in objects.items():
+            if sha256(data) != digest:
+                raise CorruptStore(f"theatre {name!r}: the bytes given for version {digest[:12]} do not hash to it")
+        with self._writing(name) as w:
+            entries = list(w.entries)
+            prev_line = w.last_line
+            for e in new:
+                n_date = sum(1 for x in entries if x.date == e.date)
+                why = None
+                if e.seq != len(entries) + 1:
+                    why = f"seq {e.seq} does not follow {len(entries)}"
+                elif e.prev != sha256(prev_line):
+                    why = f"entry {e.seq} is not chained to the log's last entry (the histories differ)"
+                elif e.check != e.expected_check():
+                    why = f"entry {e.seq}: its checksum does not match its fields"
+                elif entries and e.recorded_at <= entries[-1].recorded_at:
+                    why = f"entry {e.seq}: recorded_at is not after the log's last entry"
+                elif e.version != n_date + 1:
+                    why = f"entry {e.seq}: version {e.version} of {e.date} does not follow {n_date}"
+                elif e.sha256 not in objects:
+                    why = f"entry {e.seq}: the bytes of version {e.sha256[:12]} were not given"
+                if why:
+                    raise InvalidInput(f"theatre {name!r}: cannot append: {why}")
+                entries.append(e)
+                prev_line = e.line()
+            if new:
+                w.commit(list(new), objects)
+
+
+class _Writer(abc.ABC):
+    """The state a backend's :meth:`BaseStore._writing` yields: the log under the lock, a clock, a commit."""
+
+    entries: list[LogEntry]
+    #: The exact bytes of the log's last line (``b""`` for an empty log): the next entry's ``prev`` hashes them.
+    last_line: bytes
+
+    @abc.abstractmethod
+    def now(self) -> dt.datetime:
+        """The time to stamp new entries with (UTC)."""
+
+    @abc.abstractmethod
+    def commit(self, new: list[LogEntry], objects: dict[str, bytes]) -> None:
+        """Store the new versions' bytes and append ``new`` to the log, atomically."""
+
+
+class Store(BaseStore):
+    """A folder of theatres (the default backend). Cheap to create; nothing is read until asked.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from geo.theatre import Theatre, Status
+    >>> store = Store(tempfile.mkdtemp())
+    >>> store.init(Theatre("demo", "Demo", (Status("held", "Held", "#112233"),)))
+    >>> empty = {"type": "FeatureCollection", "features": []}
+    >>> store.record("demo", "2024-08-06", empty, source="nothing held yet").created
+    True
+    >>> store.record("demo", "2024-08-06", empty).created   # same content: nothing new
+    False
+    >>> store.read("demo", "2024-08-06").collection
+    {'features': [], 'type': 'FeatureCollection'}
+    """
+
+    def __init__(self, root, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+        self.root = Path(root)
+        self.location = str(self.root)
+        self.lock_timeout = lock_timeout
+        self._log_cache: dict[str, tuple[tuple, list[LogEntry]]] = {}
+        self._theatre_cache: dict[str, tuple[tuple, Theatre]] = {}
+
+    # ---- theatres ---------------------------------------------------------------------------------------
+    def theatre_dir(self, name: str) -> Path:
+        return self.root / check_name(name)
+
+    def theatres(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if (p / "theatre.toml").is_file())
+
+    def init(self, theatre: Theatre, *, files: dict[str, bytes] | None = None, toml: str | None = None) -> None:
+        """Create a theatre folder with the files it names and then its ``theatre.toml``; refuse if it exists."""
+        d = self.theatre_dir(theatre.name)
+        if (d / "theatre.toml").exists():
+            raise InvalidInput(f"theatre {theatre.name!r} already exists in {self.root}")
+        (d / META / "objects").mkdir(parents=True, exist_ok=True)
+        for rel, data in (files or {}).items():
+            _atomic_write(d / check_relative_path(rel, "context"), data)
+        _atomic_write(d / "theatre.toml", (theatre.to_toml() if toml is None else toml).encode())
+
+    def theatre(self, name: str) -> Theatre:
+        path = self.theatre_dir(name) / "theatre.toml"
+        try:
+            st = path.stat()
+            key = (st.st_mtime_ns, st.st_size, st.st_ino)
+            cached = self._theatre_cache.get(name)
+            if cached and cached[0] == key:
+                return cached[1]
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            known = ", ".join(self.theatres()) or "none"
+            raise NotFound(f"no theatre {name!r} in {self.root} (theatres: {known})") from None
+        t = Theatre.from_toml(text, name)
+        self._theatre_cache[name] = (key, t)
+        return t
+
+    def theatre_toml(self, name: str) -> str:
+        self.theatre(name)
+        return (self.theatre_dir(name) / "theatre.toml").read_text(encoding="utf-8")
+
+    def theatre_file(self, name: str, rel: str) -> bytes:
+        path = self.theatre_dir(name) / check_relative_path(rel, "context")
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise NotFound(f"{path}: file not found") from None
+
+    def file_where(self, name: str, rel: str) -> str:
+        return str(self.theatre_dir(name) / rel)
+
+    def update_settings(self, name: str, theatre: Theatre, files: dict[str, bytes] | None = None) -> None:
+        d = self.theatre_dir(name)
+        with self.lock(name):
+            for rel, data in (files or {}).items():
+                _atomic_write(d / check_relative_path(rel, "context"), data)
+            _atomic_write(d / "theatre.toml", theatre.to_toml().encode())
+
+    def context_path(self, name: str, kind: str) -> Path | None:
+        """Path of a context file named in theatre.toml (``border``, ``outlines``, ``settlements``, ``events``)."""
+        t = self.theatre(name)
+        rel = t.context.get(kind)
+        if rel is None:
+            return None
+        return self.theatre_dir(name) / check_relative_path(rel, kind)
+
+    def result_cache(self, name: str, kind: str):
+        from .cache import ResultCache
+
+        return ResultCache(self, name, kind)
+
+    # ---- the log ----------------------------------------------------------------------------------------
+    def _log_path(self, name: str) -> Path:
+        return self.theatre_dir(name) / META / LOG
+
+    def log(self, name: str) -> list[LogEntry]:
+        """Every log entry of a theatre, oldest first. Raises CorruptStore on an unreadable log."""
+        self.theatre(name)  # NotFound for an unknown theatre
+        path = self._log_path(name)
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return []
+        key = (st.st_mtime_ns, st.st_size, st.st_ino)
+        cached = self._log_cache.get(name)
+        if cached and cached[0] == key:
+            return cached[1]
+        entries, problems = _parse_log(path.read_bytes())
+        if problems:
+            raise CorruptStore(f"theatre {name!r}: the log is corrupt ({problems[0]}); run 'frontline verify {name}'")
+        self._log_cache[name] = (key, entries)
+        return entries
+
     # ---- reading objects --------------------------------------------------------------------------------
     def object_path(self, name: str, digest: str) -> Path:
         if not re.fullmatch(r"[0-9a-f]{64}", digest):
@@ -393,21 +673,6 @@ class Store:
             raise CorruptStore(f"theatre {name!r}: version {digest[:12]} is corrupted (its hash does not match); "
                                f"refusing to use it; run 'frontline verify {name}'")
         return data
-
-    def read(self, name: str, date: str, *, as_of: str | None = None, version: int | None = None) -> Layer:
-        """The layer of ``date`` (its latest version, or as the store stood at ``as_of``, or ``version``)."""
-        e = self.entry(name, date, as_of=as_of, version=version)
-        return self._layer(name, e)
-
-    def _layer(self, name: str, e: LogEntry) -> Layer:
-        data = self.object_bytes(name, e.sha256)
-        return Layer(name, e.date, e.version, e.sha256, e.recorded_at, e.source, e.note, e.recorded_by,
-                     json.loads(data))
-
-    def read_all(self, name: str, *, as_of: str | None = None, dates=None) -> list[Layer]:
-        latest = self.latest(name, as_of=as_of)
-        wanted = latest if dates is None else {d: latest[d] for d in dates if d in latest}
-        return [self._layer(name, e) for e in wanted.values()]
 
     # ---- writing ----------------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -433,77 +698,14 @@ class Store:
         finally:
             os.close(fd)  # closing releases the flock
 
-    def record(self, name: str, date: str, collection: dict, *, source: str = "", note: str = "",
-               recorded_by: str | None = None, recorded_at: str | None = None) -> RecordResult:
-        """Record ``collection`` (already validated) as a new version of ``date``.
-
-        Identical content to the date's current version records nothing (``created`` is False).
-        ``recorded_at`` (UTC) is for migrating history; it must be later than every entry in the log.
-        """
-        return self.record_many(name, [(date, collection, source, note)], recorded_by=recorded_by,
-                                recorded_at=recorded_at)[0]
-
-    def record_many(self, name: str, items, *, recorded_by: str | None = None,
-                    recorded_at: str | None = None) -> list[RecordResult]:
-        """Record several versions in one commit: all land, or none (a single rename of the log).
-
-        ``items`` is a sequence of ``(date, collection, source, note)``. An item identical to its date's current
-        version (or to the previous item of the same date) records nothing. With ``recorded_at``, the first new
-        entry gets that time and the next ones a microsecond more each.
-        """
-        self.theatre(name)
-        prepared = []
-        for date, collection, source, note in items:
-            date = parse_date(date)
-            data = canonical_bytes(collection)
-            prepared.append((date, data, sha256(data), str(source or ""), str(note or ""),
-                             len(collection.get("features", []))))
-        who = str(recorded_by if recorded_by is not None else _user())
+    @contextlib.contextmanager
+    def _writing(self, name: str):
         with self.lock(name):
             self.recover(name)
             entries = list(self.log(name))
             log_path = self._log_path(name)
             old = log_path.read_bytes() if log_path.exists() else b""
-            if recorded_at is not None:
-                stamp = parse_timestamp(recorded_at)
-                if entries and stamp <= entries[-1].recorded_at:
-                    raise InvalidInput(f"recorded_at {stamp} is not after the log's last entry "
-                                       f"({entries[-1].recorded_at})")
-                now = _parse_stamp(stamp)
-            else:
-                now = dt.datetime.now(dt.UTC)
-            results, new_lines, objects, currents = [], [], {}, {}
-            prev_line = _last_line(old)
-            for date, data, digest, source, note, nfeat in prepared:
-                same_date = [e for e in entries if e.date == date]
-                if same_date and same_date[-1].sha256 == digest:
-                    results.append(RecordResult(same_date[-1], False))
-                    continue
-                stamp = format_timestamp(now)
-                if entries and stamp <= entries[-1].recorded_at:  # keep the log strictly ordered
-                    stamp = format_timestamp(_parse_stamp(entries[-1].recorded_at) + dt.timedelta(microseconds=1))
-                now = _parse_stamp(stamp) + dt.timedelta(microseconds=1)
-                entry = LogEntry(seq=len(entries) + 1, date=date, version=len(same_date) + 1, sha256=digest,
-                                 recorded_at=stamp, source=source, note=note, recorded_by=who, features=nfeat,
-                                 prev=sha256(prev_line)).sealed()
-                line = entry.line()
-                entries.append(entry)
-                new_lines.append(line)
-                prev_line = line
-                objects[digest] = data
-                currents[date] = data
-                results.append(RecordResult(entry, True))
-            if not new_lines:
-                return results
-            for digest, data in objects.items():
-                obj = self.object_path(name, digest)
-                if not (obj.exists() and sha256(obj.read_bytes()) == digest):
-                    obj.parent.mkdir(parents=True, exist_ok=True)
-                    _atomic_write(obj, data)
-            _atomic_write(log_path, old + b"".join(new_lines))  # the commit point
-            for date, data in currents.items():
-                _atomic_write(self.theatre_dir(name) / f"{date}.geojson", data)
-            return results
+            yield _FolderWriter(self, name, entries, old)
 
     def recover(self, name: str) -> list[str]:
         """Roll current files forward to the log after an interrupted write; return what was done.
@@ -539,9 +741,45 @@ class Store:
                 done.append(f"{date}: current file rolled forward to version {es[-1].version}")
         return done
 
+    def verify(self, name: str) -> VerifyReport:
+        return _verify_folder(self, name)
+
+
+class _FolderWriter(_Writer):
+    """Steps 1-3 of the folder's write, under its flock: objects, then the log's rename (the commit), currents."""
+
+    def __init__(self, store: Store, name: str, entries: list[LogEntry], old: bytes):
+        self.store, self.name, self.entries, self.old = store, name, entries, old
+        self.last_line = _last_line(old)
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+    def commit(self, new: list[LogEntry], objects: dict[str, bytes]) -> None:
+        store, name = self.store, self.name
+        for digest, data in objects.items():
+            obj = store.object_path(name, digest)
+            if not (obj.exists() and sha256(obj.read_bytes()) == digest):
+                obj.parent.mkdir(parents=True, exist_ok=True)
+                _atomic_write(obj, data)
+        _atomic_write(store._log_path(name), self.old + b"".join(e.line() for e in new))  # the commit point
+        currents = {e.date: e.sha256 for e in new}
+        for date, digest in currents.items():
+            data = objects[digest] if digest in objects else store.object_bytes(name, digest)
+            _atomic_write(store.theatre_dir(name) / f"{date}.geojson", data)
+
 
 # ---- verify ------------------------------------------------------------------------------------------------
-def verify(store: Store, name: str) -> VerifyReport:
+def verify(store: BaseStore, name: str) -> VerifyReport:
+    """Re-hash every version and check the log against the stored data (``store.verify``), either backend.
+
+    Problems (``report.ok`` is False; the CLI exits 1): an unreadable or broken log, a missing or altered version,
+    and what is particular to the backend (see :func:`_verify_folder` and ``PgStore.verify``).
+    """
+    return store.verify(name)
+
+
+def _verify_folder(store: Store, name: str) -> VerifyReport:
     """Re-hash every version and check the log, the objects and the current files against each other.
 
     Problems (``report.ok`` is False; the CLI exits 1): an unreadable or truncated log, a broken ``prev`` chain,
@@ -599,6 +837,50 @@ def verify(store: Store, name: str) -> VerifyReport:
     return report
 
 
+
+
+# ---- copy between stores -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CopyResult:
+    theatre: str
+    created: bool
+    appended: int
+    total: int
+    settings_differ: bool = False
+
+
+def copy_theatre(src: BaseStore, dest: BaseStore, name: str, *, batch: int = 64) -> CopyResult:
+    """Copy theatre ``name`` with its whole history from ``src`` to ``dest`` (folder or PostGIS, either way).
+
+    A theatre absent from ``dest`` is created with the source's settings text and the files it names, byte for
+    byte. Then the log entries ``dest`` lacks are appended verbatim (:meth:`BaseStore.append_entries`: same seq,
+    version, sha256, recorded_at, source, note, recorded_by, prev and check), each with its version's bytes,
+    re-hashed on reading. ``dest`` must hold a prefix of the source's log: a copy is incremental (run it again
+    after new imports and only the new entries move), and a destination whose history differs is refused
+    (InvalidInput) with nothing written. Entries go in commits of ``batch``: an interrupted copy leaves a valid
+    prefix and the next run goes on from there. Settings of an existing theatre are left alone
+    (``settings_differ`` says whether they differ from the source's).
+    """
+    src_log = src.log(name)
+    toml = src.theatre_toml(name)
+    created = False
+    if name not in dest.theatres():
+        dest.init(Theatre.from_toml(toml, name), files=src.theatre_files(name), toml=toml)
+        created = True
+    have = dest.log(name)
+    if have != src_log[:len(have)]:
+        first = next((i for i, (a, b) in enumerate(zip(have, src_log, strict=False)) if a != b), len(src_log))
+        raise InvalidInput(f"theatre {name!r}: the destination's history differs from the source's from entry "
+                           f"{first + 1} on ({len(have)} entries there, {len(src_log)} here); nothing copied")
+    rest = src_log[len(have):]
+    for i in range(0, len(rest), batch):
+        chunk = rest[i:i + batch]
+        objects = {e.sha256: src.object_bytes(name, e.sha256) for e in chunk}
+        dest.append_entries(name, chunk, objects)
+    differ = not created and dest.theatre_toml(name) != toml
+    return CopyResult(name, created, len(rest), len(src_log), differ)
+
+
 # ---- helpers -----------------------------------------------------------------------------------------------
 def _parse_log(raw: bytes) -> tuple[list[LogEntry], list[str]]:
     entries: list[LogEntry] = []
@@ -632,6 +914,27 @@ def _parse_log(raw: bytes) -> tuple[list[LogEntry], list[str]]:
         entries.append(e)
         prev_line = line
     return entries, problems
+
+
+def check_entries(entries: list[LogEntry]) -> list[str]:
+    """Check a log given as entries (a backend without log lines): seq, checksums, chain and order.
+
+    Each entry's ``prev`` must be the sha256 of the previous entry's :meth:`LogEntry.line`, exactly as the folder's
+    log file holds it. Returns the problems, at most one (checking stops at the first broken entry).
+    """
+    prev_line = b""
+    last = None
+    for i, e in enumerate(entries, 1):
+        if e.seq != i:
+            return [f"entry {i} has seq {e.seq}"]
+        if e.check != e.expected_check():
+            return [f"entry {i}: its checksum does not match its fields (the entry was changed)"]
+        if e.prev != sha256(prev_line):
+            return [f"entry {i}: the chain of previous-entry hashes is broken (an entry edited or removed)"]
+        if last is not None and e.recorded_at <= last.recorded_at:
+            return [f"entry {i}: recorded_at is not after the entry before"]
+        prev_line, last = e.line(), e
+    return []
 
 
 def _last_line(raw: bytes) -> bytes:

@@ -19,7 +19,6 @@ def command(theatre, kind, path):
     import json
 
     from ..importers import read_file
-    from ..store import _atomic_write
     from ..validate import validate_events, validate_settlements
 
     store = store_from_ctx()
@@ -35,9 +34,6 @@ def command(theatre, kind, path):
         if data.get("type") != "FeatureCollection":
             raise ValidationError("not a FeatureCollection", where=str(path))
     rel = f"context/{kind}.geojson"
-    d = store.theatre_dir(theatre)
-    with store.lock(theatre):
-        _atomic_write(d / rel, (json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n").encode())
-        new = dataclasses.replace(t, context={**t.context, kind: rel})
-        _atomic_write(d / "theatre.toml", new.to_toml().encode())
+    new = dataclasses.replace(t, context={**t.context, kind: rel})
+    store.update_settings(theatre, new, {rel: (json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n").encode()})
     click.echo(f"{theatre}: {kind} set from {path} ({len(data.get('features', []))} features)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import click
@@ -45,9 +44,5 @@ def command(theatre, title, statuses, region, attribution):
         polygon = "context/region.geojson"
     t = Theatre(name=theatre, title=title or theatre, statuses=parsed, bbox=bbox, region_polygon=polygon,
                 attribution=tuple(attribution))
-    store.init(t)
-    if region is not None:
-        dest = store.theatre_dir(theatre) / "context" / "region.geojson"
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(region, dest)
-    click.echo(f"created theatre {theatre!r} in {store.root} with statuses {', '.join(s.key for s in parsed)}")
+    store.init(t, files={polygon: region.read_bytes()} if region is not None else None)
+    click.echo(f"created theatre {theatre!r} in {store.location} with statuses {', '.join(s.key for s in parsed)}")
