@@ -80,11 +80,20 @@ def main(argv=None):
     try:
         rv = cli.main(args=argv, prog_name="frontline", standalone_mode=False)
     except FrontlineError as exc:
-        click.echo(f"frontline: error: {exc.message}", err=True)
+        from .commands._common import plain
+
+        click.echo(f"frontline: error: {plain(exc.message)}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("frontline: aborted", err=True)
         sys.exit(130)
+    except click.UsageError as exc:  # one line, like every other error (click's own shows three)
+        from .commands._common import plain
+
+        cmd = exc.ctx.command_path if exc.ctx is not None else "frontline"
+        click.echo(f"frontline: error: {plain(' '.join(exc.format_message().split()))} "
+                   f"(see '{cmd} --help')", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

@@ -88,8 +88,14 @@ def expand_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
     return out
 
 
-def read_file(path: Path, *, fmt: str = "auto", max_bytes: int = DEFAULT_MAX_BYTES) -> dict:
-    """Read one file as a GeoJSON-like dict in lon/lat (reprojected where the file has another CRS)."""
+def read_file(path: Path, *, fmt: str = "auto", max_bytes: int = DEFAULT_MAX_BYTES,
+              max_vertices: int = DEFAULT_MAX_VERTICES) -> dict:
+    """Read one file as a GeoJSON-like dict in lon/lat (reprojected where the file has another CRS).
+
+    Limits are applied before the data is held in memory: ``max_bytes`` to the file as stored and, for a
+    ``.zip``/``.kmz``, to its members' sizes once expanded; ``max_vertices`` while GDAL reads, a batch of
+    features at a time.
+    """
     path = Path(path)
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
@@ -105,7 +111,22 @@ def read_file(path: Path, *, fmt: str = "auto", max_bytes: int = DEFAULT_MAX_BYT
     suffix = path.suffix.lower()
     if fmt in ("geojson", "deepstate") or (fmt == "auto" and suffix not in OGR_SUFFIXES):
         return _read_geojson(path)
-    return _read_ogr(path)
+    if suffix in (".zip", ".kmz"):
+        _check_expanded_size(path, max_bytes)
+    return _read_ogr(path, max_vertices=max_vertices)
+
+
+def _check_expanded_size(path: Path, max_bytes: int) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            expanded = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ValidationError(f"not a readable zip archive ({exc})", where=str(path)) from None
+    if expanded > max_bytes:
+        raise LimitExceeded(f"{path}: {expanded:,} bytes once expanded is past the size limit of {max_bytes:,} "
+                            "bytes (raise it with --max-bytes or FRONTLINE_MAX_BYTES)")
 
 
 def _reject_constant(name):
@@ -130,18 +151,37 @@ def _read_geojson(path: Path) -> dict:
         raise ValidationError(f"not valid JSON{hint}: {msg}", where=str(path)) from None
 
 
-def _read_ogr(path: Path) -> dict:
+#: Features read from GDAL per batch, so that the vertex limit is checked while reading.
+OGR_BATCH = 5000
+
+
+def _read_ogr(path: Path, *, max_vertices: int = DEFAULT_MAX_VERTICES) -> dict:
     try:
+        import numpy as np
         import pyogrio
         import shapely
     except ImportError as exc:  # pragma: no cover - pyogrio is a dependency
         raise InvalidInput(f"{path}: reading this format needs pyogrio ({exc})") from None
-    try:
-        meta, _, geoms, fields = pyogrio.raw.read(path, datetime_as_string=True)
-    except Exception as exc:  # pyogrio raises several DataSourceError/DataLayerError kinds
-        raise ValidationError(f"cannot read with GDAL/OGR: {' '.join(str(exc).split())}", where=str(path)) from None
+    batches, seen, vertices, meta = [], 0, 0, {}
+    while True:
+        try:
+            meta, _, wkb, cols = pyogrio.raw.read(path, datetime_as_string=True, skip_features=seen,
+                                                 max_features=OGR_BATCH)
+        except Exception as exc:  # pyogrio raises several DataSourceError/DataLayerError kinds
+            raise ValidationError(f"cannot read with GDAL/OGR: {' '.join(str(exc).split())}",
+                                  where=str(path)) from None
+        shapes = shapely.from_wkb(wkb)
+        vertices += int(shapely.get_num_coordinates(shapes).sum())
+        if vertices > max_vertices:
+            raise LimitExceeded(f"{path}: more than {max_vertices:,} vertices (the vertex limit; raise it with "
+                                "--max-vertices or FRONTLINE_MAX_VERTICES)")
+        batches.append((shapes, cols))
+        seen += len(shapes)
+        if len(shapes) < OGR_BATCH:
+            break
     names = list(meta.get("fields", []))
-    shapes = shapely.from_wkb(geoms)
+    shapes = np.concatenate([b[0] for b in batches]) if batches else np.array([], dtype=object)
+    fields = [np.concatenate([b[1][j] for b in batches]) for j in range(len(names))]
     crs = meta.get("crs")
     if crs:
         import pyproj
@@ -228,7 +268,7 @@ def prepare_file(store: Store, name: str, path: Path, opts: ImportOptions, theat
     theatre = theatre or store.theatre(name)
     where = str(path)
     fmt = opts.fmt
-    data = read_file(path, fmt=fmt, max_bytes=opts.max_bytes)
+    data = read_file(path, fmt=fmt, max_bytes=opts.max_bytes, max_vertices=opts.max_vertices)
     date = _date_for(path, data, opts.date)
     notes = []
     status_map = opts.status_map

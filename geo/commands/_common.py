@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import click
@@ -63,18 +64,58 @@ class TheatreType(click.ParamType):
             self.fail(exc.message, param, ctx)
 
 
+class TextType(click.ParamType):
+    """Free text (a source, a note, a title, a label) that must be valid Unicode.
+
+    Bytes that are not UTF-8 reach Python as lone surrogates; they cannot be stored as UTF-8 JSON, so they are
+    refused here (exit 2) before anything is written.
+    """
+
+    name = "TEXT"
+
+    def convert(self, value, param, ctx):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            self.fail("the text is not valid UTF-8", param, ctx)
+        return value
+
+
 DATE = DateType()
 TIMESTAMP = TimestampType()
 THEATRE = TheatreType()
+TEXT = TextType()
 
 as_of_option = click.option("--as-of", "as_of", type=TIMESTAMP, default=None,
                             help="Read the store as it stood at this time (UTC; a date means its end).")
 
 
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # json.dumps escapes C0 itself
+
+
+def plain(text) -> str:
+    r"""Text from data made safe for a terminal: control characters (escape sequences, bells, C1 codes) and
+    bidirectional overrides are shown as ``\xNN`` / ``\uNNNN`` instead of acting on the terminal.
+
+    Examples
+    --------
+    >>> plain("Sudzha\x1b[2J\u202e")
+    'Sudzha\\x1b[2J\\u202e'
+    """
+    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                       else f"\\u{ord(m.group()):04x}", str(text))
+
+
 def emit_json(schema: str, payload: dict) -> None:
-    """Print ``payload`` under a versioned ``schema`` key, keys sorted (deterministic)."""
+    """Print ``payload`` under a versioned ``schema`` key, keys sorted (deterministic).
+
+    JSON escapes C0 controls itself; C1 controls and bidi overrides are escaped too, so that no text from data
+    acts on the terminal.
+    """
     doc = {"schema": f"{SCHEMA_PREFIX}.{schema}", **payload}
-    click.echo(json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False))
+    text = json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False)
+    click.echo(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def progress(items, label: str):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import DATE, THEATRE, as_of_option, emit_json, fmt_km2, store_from_ctx
+from ._common import DATE, THEATRE, as_of_option, emit_json, fmt_km2, plain, store_from_ctx
 
 
 @click.command("area")
@@ -41,15 +41,15 @@ def command(theatre, dates, all_dates, as_of, by, method, as_json, as_csv):
             parts = [(r["region"], r["areas"]) for r in r["regions"]] if by else [(None, r)]
             for region, a in parts:
                 vals = [f"{a['areas_km2'][s]:.3f}" for s in statuses] + [f"{a['total_km2']:.3f}"]
-                click.echo(",".join([r["date"]] + ([_csv(region)] if by else []) + vals))
+                click.echo(",".join([r["date"]] + ([_csv(plain(region))] if by else []) + vals))
         return
-    labels = [t.status(s).label for s in statuses]
+    labels = [plain(t.status(s).label) for s in statuses]
     click.echo("  ".join(["date      ", "version"] + ([f"{'region':<18}"] if by else [])
                          + [f"{lab:>16}" for lab in labels] + [f"{'total km²':>14}"]))
     for r in rows:
         parts = [(x["region"], x["areas"]) for x in r["regions"]] if by else [(None, r)]
         for region, a in parts:
-            cells = [r["date"], f"v{r['version']:<6}"] + ([f"{region:<18}"] if by else [])
+            cells = [r["date"], f"v{r['version']:<6}"] + ([f"{plain(region):<18}"] if by else [])
             cells += [f"{fmt_km2(a['areas_km2'][s]):>16}" for s in statuses] + [f"{fmt_km2(a['total_km2']):>14}"]
             click.echo("  ".join(cells))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import DATE, THEATRE, as_of_option, emit_json, fmt_km2, progress, store_from_ctx
+from ._common import DATE, THEATRE, as_of_option, emit_json, fmt_km2, plain, progress, store_from_ctx
 
 
 @click.command("changes")
@@ -52,7 +52,7 @@ def command(theatre, start, end, every, min_area, tolerance, as_of, as_json, as_
         click.echo(f"{r['from']:<11}{r['to']:<11}{fmt_km2(r['gained_km2']):>10}{fmt_km2(r['lost_km2']):>10}"
                    f"{r['net_km2']:>+11,.3f}{fmt_km2(r['total_km2']):>12}{pct:>9}")
         for pl in r["places"]:
-            click.echo(f"    {pl['kind']}: {pl['name']}")
+            click.echo(f"    {pl['kind']}: {plain(pl['name'])}")
     if res["peak"]:
         click.echo(f"peak: {fmt_km2(res['peak']['total_km2'])} km² on {res['peak']['date']}")
         if res["dates"]:

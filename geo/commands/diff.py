@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ._common import DATE, THEATRE, as_of_option, emit_json, fmt_km2, store_from_ctx
+from ._common import DATE, THEATRE, as_of_option, emit_json, fmt_km2, plain, store_from_ctx
 
 
 @click.command("diff")
@@ -52,11 +52,11 @@ def command(theatre, date_a, date_b, statuses, min_area, tolerance, as_of, as_js
 
 def _print_human(t, s, days):
     note = f" ({days} days)" if days >= 0 else f" ({days} days: B is before A, so time runs backwards)"
-    click.echo(f"{t.title}: {s['date_a']} (v{s['version_a']}) → {s['date_b']} (v{s['version_b']}){note}")
+    click.echo(f"{plain(t.title)}: {s['date_a']} (v{s['version_a']}) → {s['date_b']} (v{s['version_b']}){note}")
     click.echo(f"{'status':<20}{'A km²':>12}{'B km²':>12}{'gained':>11}{'lost':>11}{'net':>11}{'net %':>9}"
                f"{'noise':>9}")
     for key, c in s["changes"].items():
-        label = "all (union)" if key == "union" else t.status(key).label
+        label = "all (union)" if key == "union" else plain(t.status(key).label)
         pct = "" if c["net_pct"] is None else f"{c['net_pct']:+.1f}"
         click.echo(f"{label[:19]:<20}{fmt_km2(c['area_a_km2']):>12}{fmt_km2(c['area_b_km2']):>12}"
                    f"{fmt_km2(c['gained_km2']):>11}{fmt_km2(c['lost_km2']):>11}{c['net_km2']:>+11,.3f}{pct:>9}"
@@ -65,4 +65,4 @@ def _print_human(t, s, days):
     click.echo(f"noise: change parts under {n['min_area_km2']:g} km² or thinner than {n['tolerance_m']:g} m "
                "are counted apart, not as gains or losses")
     for p in s["places"]:
-        click.echo(f"place {p['kind']}: {p['name']} ({p['from'] or 'none'} → {p['to'] or 'none'})")
+        click.echo(f"place {p['kind']}: {plain(p['name'])} ({p['from'] or 'none'} → {p['to'] or 'none'})")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import DATE, THEATRE, emit_json, store_from_ctx
+from ._common import DATE, THEATRE, emit_json, plain, store_from_ctx
 
 
 @click.command("history")
@@ -21,8 +21,8 @@ def command(theatre, date, as_json):
                                         "features")} for e in entries]})
         return
     for e in entries:
-        click.echo(f"v{e.version}  {e.recorded_at}  {e.sha256[:12]}  {e.recorded_by}  {e.features} feature(s)")
+        click.echo(f"v{e.version}  {e.recorded_at}  {e.sha256[:12]}  {plain(e.recorded_by)}  {e.features} feature(s)")
         if e.source:
-            click.echo(f"    source: {e.source}")
+            click.echo(f"    source: {plain(e.source)}")
         if e.note:
-            click.echo(f"    note: {e.note}")
+            click.echo(f"    note: {plain(e.note)}")

@@ -6,7 +6,7 @@ import click
 
 from ..importers import DEFAULT_MAX_BYTES, FORMATS
 from ..validate import DEFAULT_MAX_VERTICES
-from ._common import DATE, THEATRE, emit_json, progress, store_from_ctx
+from ._common import DATE, TEXT, THEATRE, emit_json, plain, progress, store_from_ctx
 
 
 def _status_map(ctx, param, values):
@@ -23,9 +23,9 @@ def _status_map(ctx, param, values):
 @click.argument("theatre", type=THEATRE)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--date", type=DATE, help="Date of the layer (else from the file name or a 'date' property).")
-@click.option("--source", default="", help="Where the layer comes from (text or URL).")
-@click.option("--note", default="", help="A note recorded with the version.")
-@click.option("--status", default=None, help="Give every feature this status.")
+@click.option("--source", default="", type=TEXT, help="Where the layer comes from (text or URL).")
+@click.option("--note", default="", type=TEXT, help="A note recorded with the version.")
+@click.option("--status", default=None, type=TEXT, help="Give every feature this status.")
 @click.option("--status-field", default="status", show_default=True, help="Property holding the status.")
 @click.option("--status-map", multiple=True, callback=_status_map, metavar="FROM=TO",
               help="Translate a status value; repeat.")
@@ -59,7 +59,7 @@ def command(theatre, paths, date, source, note, status, status_field, status_map
     new = sum(r.created for _, r in results)
     for p, r in results:
         if r.created:
-            click.echo(f"{r.entry.date}  version {r.entry.version}  {r.entry.sha256[:12]}  {p.path}")
+            click.echo(f"{r.entry.date}  version {r.entry.version}  {r.entry.sha256[:12]}  {plain(p.path)}")
         else:
             click.echo(f"{r.entry.date}  unchanged: identical to version {r.entry.version}, nothing recorded")
     if len(results) > 1:

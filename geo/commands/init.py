@@ -6,17 +6,17 @@ from pathlib import Path
 
 import click
 
-from ._common import THEATRE, store_from_ctx
+from ._common import TEXT, THEATRE, store_from_ctx
 
 
 @click.command("init")
 @click.argument("theatre", type=THEATRE)
-@click.option("--title", help="Title shown on maps (default: the theatre name).")
-@click.option("--status", "statuses", multiple=True, metavar="KEY=LABEL[:COLOUR][:KIND]",
+@click.option("--title", type=TEXT, help="Title shown on maps (default: the theatre name).")
+@click.option("--status", "statuses", multiple=True, type=TEXT, metavar="KEY=LABEL[:COLOUR][:KIND]",
               help="A status of the vocabulary; repeat. KIND is area (default) or line.")
 @click.option("--region", "region", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="GeoJSON polygon of the region of interest: copied in, used for its bbox and for clipping.")
-@click.option("--attribution", multiple=True, help="An attribution line; repeat.")
+@click.option("--attribution", multiple=True, type=TEXT, help="An attribution line; repeat.")
 def command(theatre, title, statuses, region, attribution):
     """Create THEATRE with its title, status vocabulary and optional region."""
     from ..store import _read_json

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from ._common import THEATRE, as_of_option, emit_json, store_from_ctx
+from ._common import TEXT, THEATRE, as_of_option, emit_json, plain, store_from_ctx
 
 
 @click.command("places")
 @click.argument("theatre", type=THEATRE)
-@click.argument("name", required=False)
+@click.argument("name", required=False, type=TEXT)
 @as_of_option
 @click.option("--json", "as_json", is_flag=True)
 def command(theatre, name, as_of, as_json):
@@ -31,7 +31,8 @@ def command(theatre, name, as_of, as_json):
         for f in places["features"]:
             names = place_names(f["properties"])
             where = "position unknown" if not f["geometry"] else "{:.4f}, {:.4f}".format(*f["geometry"]["coordinates"])
-            click.echo(f"{names[0]}  ({where})" + (f"  also: {', '.join(names[1:])}" if names[1:] else ""))
+            also = f"  also: {plain(', '.join(names[1:]))}" if names[1:] else ""
+            click.echo(f"{plain(names[0])}  ({where}){also}")
         return
     wanted = name.casefold().strip()
     match = [f for f in places["features"] if wanted in {n.casefold() for n in place_names(f["properties"])}]
@@ -47,7 +48,8 @@ def command(theatre, name, as_of, as_json):
         emit_json("places/v1", {"theatre": theatre, "place": f["properties"].get("name"),
                                 "coordinates": f["geometry"]["coordinates"], "ranges": ranges})
         return
-    click.echo(f"{f['properties'].get('name')} ({', '.join(place_names(f['properties'])[1:]) or 'no other names'})")
+    others = ", ".join(place_names(f["properties"])[1:]) or "no other names"
+    click.echo(plain(f"{f['properties'].get('name')} ({others})"))
     for r in ranges:
-        label = t.status(r["status"]).label if r["status"] else "outside every status"
+        label = plain(t.status(r["status"]).label) if r["status"] else "outside every status"
         click.echo(f"{r['from']} … {r['to']}  {label}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import THEATRE, emit_json, store_from_ctx
+from ._common import THEATRE, emit_json, plain, store_from_ctx
 
 
 @click.command("verify")
@@ -24,8 +24,8 @@ def command(theatres, as_json):
             state = "ok" if r.ok else "FAILED"
             click.echo(f"{r.theatre}: {state}: {r.versions} version(s) of {r.dates} date(s) checked")
             for p in r.problems:
-                click.echo(f"  problem: {p}")
+                click.echo(f"  problem: {plain(p)}")
             for n in r.notes:
-                click.echo(f"  note: {n}")
+                click.echo(f"  note: {plain(n)}")
     ctx = click.get_current_context()
     ctx.exit(0 if all(r.ok for r in reports) else 1)

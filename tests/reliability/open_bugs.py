@@ -11,14 +11,7 @@ import os
 import pytest
 
 OPEN_BUGS: dict[str, str] = {
-    # B1-B8 and B10 were fixed in geo/; see RELIABILITY.md "Bugs found".
-    "B9": "the size limit is checked on a .zip/.kmz as stored, and the vertex limit only after pyogrio has read "
-          "every feature: a 330 kB zip (85 MB inside) took 18 s and 1.3 GB before the vertex limit refused it",
-    "B11": "text on the command line that is not valid UTF-8 (Python hands it over as lone surrogates) makes "
-           "init, import --source/--note crash with UnicodeEncodeError; init leaves a half-made theatre folder",
-    "B12": "text from data (sources, notes, labels, titles) is printed to the terminal as it is: escape "
-           "sequences in a scraped source (ESC ], ESC [ 2J, BEL) reach the editor's terminal through "
-           "`frontline history` and `area`",
+    # B1-B12 were fixed in geo/; see RELIABILITY.md "Bugs found".
 }
 
 #: ``FRONTLINE_RELIABILITY_FIXED=B1,B2`` treats those as fixed without editing this file (to check a fix).
