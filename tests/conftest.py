@@ -110,3 +110,33 @@ def reference_areas() -> dict:
     shared = need_shared_data()
     with open(shared / "deepstate" / "reference_areas.csv", newline="") as f:
         return {r["date"]: {k: float(v) for k, v in r.items() if k != "date"} for r in csv.DictReader(f)}
+
+
+CHROMIUM = os.environ.get("FRONTLINE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def browser_unavailable(reason: str):
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"CI must run the browser tests: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """The one headless Debian Chromium of the session, through Playwright's sync API.
+
+    One per session because Playwright's sync API refuses to start inside a running one: every folder's browser
+    tests share this fixture. Skips locally where Chromium or Playwright is missing, fails in CI.
+    """
+    if not Path(CHROMIUM).exists():
+        browser_unavailable(f"no Chromium at {CHROMIUM}: run scripts/ensure-browser")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        browser_unavailable("playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -68,20 +68,6 @@ def _unavailable(reason: str):
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"no Chromium at {CHROMIUM}: run scripts/ensure-browser")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
 def assets_env():
     cache = Path(os.environ.get("FRONTLINE_ASSETS") or REPO / ".assets" / "cache")
     env = {"FRONTLINE_ASSETS": str(cache)}

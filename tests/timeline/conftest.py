@@ -113,18 +113,9 @@ def real_pages(real_timeline_store, asset_cache, tmp_path_factory) -> dict:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Headless Debian Chromium through Playwright (its own download does not work here)."""
-    if not CHROMIUM.exists():
-        skip_or_fail(f"{CHROMIUM} absent (apt-get update && apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        skip_or_fail("playwright is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+def browser(chromium):
+    """The session's one headless Debian Chromium (tests/conftest.py)."""
+    return chromium
 
 
 class PageWatch:
