@@ -56,7 +56,16 @@ import os
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .errors import TEMPORARY, CorruptStore, FrontlineError, InvalidInput, LockTimeout, MissingResource, NotFound
+from .errors import (
+    MISSING_RESOURCE,
+    TEMPORARY,
+    CorruptStore,
+    FrontlineError,
+    InvalidInput,
+    LockTimeout,
+    MissingResource,
+    NotFound,
+)
 from .store import (
     DEFAULT_LOCK_TIMEOUT,
     BaseStore,
@@ -181,6 +190,39 @@ class StoreUnavailable(FrontlineError):
     exit_code = TEMPORARY
 
 
+class StoreDenied(FrontlineError):
+    """The database role lacks a privilege the command needs (a reader's role asked to write, say)."""
+
+    exit_code = MISSING_RESOURCE
+
+
+@contextlib.contextmanager
+def _db_errors(where: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+    """Turn the database's refusals into frontline's errors (exit 75, 75, 3); anything else is a bug and shows."""
+    psycopg = _psycopg()
+    try:
+        yield
+    except psycopg.errors.LockNotAvailable:
+        raise LockTimeout(f"{where}: another writer held the lock for {lock_timeout:g} s; try again") from None
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise StoreDenied(f"{where}: the database refused: {' '.join(str(exc).split())}") from None
+    except psycopg.OperationalError as exc:
+        raise StoreUnavailable(f"{where}: the store failed (nothing was committed): "
+                               f"{' '.join(str(exc).split())}") from None
+
+
+def _converting(method):
+    """Run a PgStore method under :func:`_db_errors`."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with _db_errors(self.location, self.lock_timeout):
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 def _psycopg():
     try:
         import psycopg
@@ -283,9 +325,11 @@ class PgStore(BaseStore):
                                f"version {SCHEMA_VERSION}")
 
     # ---- theatres ---------------------------------------------------------------------------------------------
+    @_converting
     def theatres(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT name FROM theatres ORDER BY name")]
 
+    @_converting
     def init(self, theatre: Theatre, *, files: dict[str, bytes] | None = None, toml: str | None = None) -> None:
         psycopg = _psycopg()
         text = theatre.to_toml() if toml is None else toml
@@ -298,6 +342,7 @@ class PgStore(BaseStore):
         except psycopg.errors.UniqueViolation:
             raise InvalidInput(f"theatre {theatre.name!r} already exists in {self.location}") from None
 
+    @_converting
     def theatre_toml(self, name: str) -> str:
         row = self.conn.execute("SELECT toml FROM theatres WHERE name = %s", (check_name(name),)).fetchone()
         if row is None:
@@ -314,6 +359,7 @@ class PgStore(BaseStore):
         self._theatre_cache[name] = (text, t)
         return t
 
+    @_converting
     def theatre_file(self, name: str, rel: str) -> bytes:
         row = self.conn.execute("SELECT data FROM theatre_files WHERE theatre = %s AND path = %s",
                                 (check_name(name), check_relative_path(rel, "context"))).fetchone()
@@ -333,6 +379,7 @@ class PgStore(BaseStore):
                     (name, check_relative_path(rel, "context"), data))
             self.conn.execute("UPDATE theatres SET toml = %s WHERE name = %s", (theatre.to_toml(), name))
 
+    @_converting
     def result_cache(self, name: str, kind: str):
         return TableCache(self, name, kind)
 
@@ -347,6 +394,7 @@ class PgStore(BaseStore):
         row = (conn or self.conn).execute("SELECT head_seq, head FROM theatres WHERE name = %s", (name,)).fetchone()
         return (row[0], row[1]) if row else (0, "")
 
+    @_converting
     def log(self, name: str) -> list[LogEntry]:
         self.theatre(name)  # NotFound for an unknown theatre
         head = self._head(name)
@@ -360,6 +408,7 @@ class PgStore(BaseStore):
         self._log_cache[name] = (head, entries)
         return entries
 
+    @_converting
     def object_bytes(self, name: str, digest: str) -> bytes:
         if not re.fullmatch(r"[0-9a-f]{64}", digest):
             raise CorruptStore(f"invalid object id {digest!r}")
@@ -378,22 +427,14 @@ class PgStore(BaseStore):
     @contextlib.contextmanager
     def _transaction(self, name: str):
         """A transaction holding the theatre's row lock (``SELECT … FOR UPDATE``): writers of a theatre queue."""
-        psycopg = _psycopg()
-        conn = self.conn
-        try:
+        with _db_errors(f"theatre {name!r} in {self.location}", self.lock_timeout):
+            conn = self.conn
             with conn.transaction():
                 conn.execute(f"SET LOCAL lock_timeout = '{int(self.lock_timeout * 1000)}ms'")
                 row = conn.execute("SELECT name FROM theatres WHERE name = %s FOR UPDATE", (name,)).fetchone()
                 if row is None:
                     raise NotFound(f"no theatre {name!r} in {self.location}")
                 yield conn
-        except psycopg.errors.LockNotAvailable:
-            raise LockTimeout(f"theatre {name!r}: another writer held the lock for {self.lock_timeout:g} s; "
-                              "try again") from None
-        except psycopg.OperationalError as exc:
-            msg = " ".join(str(exc).split())
-            raise StoreUnavailable(f"the store {self.location} failed during a write (nothing was committed): "
-                                   f"{msg}") from None
 
     @contextlib.contextmanager
     def _writing(self, name: str):
@@ -408,6 +449,7 @@ class PgStore(BaseStore):
         self._log_cache.pop(name, None)
 
     # ---- verify ---------------------------------------------------------------------------------------------------
+    @_converting
     def verify(self, name: str) -> VerifyReport:
         """Re-hash every version and check the log and the feature rows against the stored bytes.
 

@@ -242,3 +242,28 @@ def test_server_down_is_a_temporary_error():
     with pytest.raises(StoreUnavailable) as exc:
         s.theatres()
     assert exc.value.exit_code == 75
+
+
+def test_a_read_only_role_reads_and_is_refused_writing(pg, tmp_path, run_cli):
+    """A desk's readers (QGIS users, the publishing job) get SELECT only: reads work, a write exits 3."""
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    pg.conn.execute(f"CREATE ROLE {role} LOGIN")
+    try:
+        pg.conn.execute(f'GRANT USAGE ON SCHEMA "{pg.schema}" TO {role}')
+        pg.conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{pg.schema}" TO {role}')
+        parts = urlsplit(pg.url)
+        url = urlunsplit(parts._replace(netloc=f"{role}@{parts.netloc.rsplit('@', 1)[-1]}"))
+        r = run_cli("--layers", url, "area", "demo", "--all", "--json")
+        assert r.exit_code == 0 and len(r.json()["dates"]) == 2
+        assert run_cli("--layers", url, "verify").exit_code == 0
+        f = tmp_path / "2024-08-30.geojson"
+        f.write_text(json.dumps(SQUARE))
+        r = run_cli("--layers", url, "import", "demo", f)
+        assert r.exit_code == 3 and "permission denied" in r.stderr
+        assert len(pg.log("demo")) == 3
+    finally:
+        pg.conn.execute(f'DROP OWNED BY {role}')
+        pg.conn.execute(f"DROP ROLE {role}")
