@@ -12,6 +12,8 @@ import pytest
 
 OPEN_BUGS: dict[str, str] = {
     # B1-B12 were fixed in geo/; see RELIABILITY.md "Bugs found".
+    "B13": "a file read through GDAL (KML, GeoPackage, Shapefile, ...) with a ring that is not closed makes "
+           "shapely.from_wkb in importers._read_ogr raise GEOSException: traceback",
 }
 
 #: ``FRONTLINE_RELIABILITY_FIXED=B1,B2`` treats those as fixed without editing this file (to check a fix).

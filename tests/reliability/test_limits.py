@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -17,24 +18,34 @@ from pathlib import Path
 import pytest
 
 from .conftest import FULL, add_figure
-from .helpers import big_layer, frontline_cmd, layer, snapshot, snapshot_diff, write_json
+from .helpers import PYTHON, big_layer, layer, snapshot, snapshot_diff, write_json
 from .open_bugs import xfail_if_open
 
 MB = 1024 * 1024
 
 
 def run_measured(*args, env=None) -> tuple[int, str, float, float]:
-    """Run frontline; return (exit code, stderr, peak RSS in MiB, seconds)."""
+    """Run frontline; return (exit code, stderr, peak RSS in MiB, seconds).
+
+    The peak is the process's own ``VmHWM``, read from ``/proc/self/status`` at exit: ``ru_maxrss`` would count
+    the pytest process that forked it (Linux carries the high-water mark across fork and exec).
+    """
     full_env = {**os.environ, "FRONTLINE_NO_CACHE": "1", **(env or {})}
-    with tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryDirectory() as d:
+        status_file = Path(d) / "status"
+        code = ("import atexit, sys\n"
+                "def _hwm(p=sys.argv[1]):\n"
+                "    open(p, 'w').write(open('/proc/self/status').read())\n"
+                "atexit.register(_hwm)\n"
+                "from geo.cli import main\n"
+                "main(sys.argv[2:])\n")
         t0 = time.monotonic()
-        p = subprocess.Popen(frontline_cmd(*args), stdout=subprocess.DEVNULL, stderr=err, env=full_env)
-        _, status, usage = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(status)
+        p = subprocess.run([PYTHON, "-c", code, str(status_file), *map(str, args)], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, env=full_env, timeout=600)
         secs = time.monotonic() - t0
-        err.seek(0)
-        text = err.read().decode("utf-8", "replace")
-    return p.returncode, text, usage.ru_maxrss / 1024, secs
+        text = p.stderr.decode("utf-8", "replace")
+        hwm = re.search(r"^VmHWM:\s+(\d+) kB", status_file.read_text(), re.M)
+    return p.returncode, text, int(hwm.group(1)) / 1024, secs
 
 
 def padded(path: Path, size: int) -> Path:

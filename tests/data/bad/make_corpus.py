@@ -188,6 +188,12 @@ ENTRIES: list[tuple[str, str, str, str, str, str, bytes]] = [
      "script tags, NUL and RTL marks in properties: text is data, stored as it is (escaping is the renderer's job)",
      js(fc(poly([SQ], name="<script>alert(1)</script>\u0000\u202e{{7*7}}",
                 note="</script><img src=x onerror=alert(1)>")))),
+    ("2024-08-10-unclosed-ring.kml", "refuse", "", "closed", "B13",
+     "a hand-edited KML whose ring does not repeat its first position (GDAL passes the open ring on)",
+     b'<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark>'
+     b'<ExtendedData><Data name="status"><value>ua_controlled</value></Data></ExtendedData><Polygon>'
+     b'<outerBoundaryIs><LinearRing><coordinates>35.0,51.2 35.1,51.2 35.1,51.3 35.0,51.3</coordinates>'
+     b'</LinearRing></outerBoundaryIs></Polygon></Placemark></Document></kml>\n'),
     ("2024-08-10-garbage.gpkg", "refuse", "", "GDAL", "",
      "a text file named .gpkg", b"this is not a GeoPackage\n"),
     ("2024-08-10-garbage.shp", "refuse", "", "GDAL", "",
