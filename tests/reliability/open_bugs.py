@@ -14,6 +14,8 @@ OPEN_BUGS: dict[str, str] = {
     # B1-B12 were fixed in geo/; see RELIABILITY.md "Bugs found".
     "B13": "a file read through GDAL (KML, GeoPackage, Shapefile, ...) with a ring that is not closed makes "
            "shapely.from_wkb in importers._read_ogr raise GEOSException: traceback",
+    "B14": "a list-valued property read through GDAL (an IntegerList/StringList field) reaches importers._plain as "
+           "a numpy array, whose .item() raises ValueError: traceback",
 }
 
 #: ``FRONTLINE_RELIABILITY_FIXED=B1,B2`` treats those as fixed without editing this file (to check a fix).

@@ -23,7 +23,17 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from .conftest import FULL, add_figure, count
-from .helpers import init_args, layer, region_file, run_cli, shared_data, snapshot, snapshot_diff, write_json
+from .helpers import (
+    UnexpectedException,
+    init_args,
+    layer,
+    region_file,
+    run_cli,
+    shared_data,
+    snapshot,
+    snapshot_diff,
+    write_json,
+)
 from .open_bugs import is_open
 
 SETTINGS = settings(max_examples=count("hypothesis_examples"), deadline=None, derandomize=not FULL,
@@ -34,6 +44,8 @@ GEOJSON_TYPES = ["FeatureCollection", "Feature", "Polygon", "MultiPolygon", "Lin
 STATUSES = ["ua_controlled", "grey_zone", "contact_line", "liberated", "UA_CONTROLLED", "ua_controlled ", ""]
 
 _TEMPLATE: dict = {}
+#: Crashes of open bugs on the GDAL path, recognised by their message (see open_bugs.py).
+CRASH_SIGNATURES = {"B13": "closed linestring", "B14": "can only convert an array of size 1"}
 
 
 def template_store() -> Path:
@@ -208,8 +220,35 @@ def _serialise(data, doc) -> tuple[bytes, str]:
     return raw, f"{enc}/{how}"
 
 
-def _would_hit_open_bug(raw: bytes) -> str | None:
+def _open_rings(v) -> bool:
+    """Whether a Polygon or MultiPolygon anywhere in ``v`` has a ring whose last position is not its first."""
+    def rings(c, depth):
+        if depth == 0:
+            yield c
+        elif isinstance(c, list):
+            for x in c:
+                yield from rings(x, depth - 1)
+
+    if isinstance(v, dict):
+        depth = {"Polygon": 1, "MultiPolygon": 2}.get(v.get("type") if isinstance(v.get("type"), str) else "")
+        if depth and isinstance(v.get("coordinates"), list):
+            for r in rings(v["coordinates"], depth):
+                if isinstance(r, list) and r and r[0] != r[-1]:
+                    return True
+        return any(_open_rings(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_open_rings(x) for x in v)
+    return False
+
+
+def _would_hit_open_bug(raw: bytes, suffix: str = ".geojson") -> str | None:
     """The open bug this input would only show again, if any (parsed as the importer parses)."""
+    if suffix not in (".geojson", ".json") and is_open("B13"):
+        try:  # GDAL reads NaN and Infinity where our reader refuses them
+            if _open_rings(json.loads(raw.decode("utf-8-sig"))):
+                return "B13"
+        except (ValueError, RecursionError):
+            pass
     try:
         doc = json.loads(raw.decode("utf-8-sig"), parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
     except (ValueError, RecursionError):
@@ -243,7 +282,7 @@ def _would_hit_open_bug(raw: bytes) -> str | None:
 
 
 def _check_case(raw: bytes, suffix: str, label: str) -> str:
-    bug = _would_hit_open_bug(raw)
+    bug = _would_hit_open_bug(raw, suffix)
     if bug:
         add_figure("hostile_properties", set_aside_for_open_bugs={bug: 1})
     assume(bug is None)
@@ -254,7 +293,16 @@ def _check_case(raw: bytes, suffix: str, label: str) -> str:
         f = tmp / f"2024-08-10{suffix}"
         f.write_bytes(raw)
         before = snapshot(root)
-        res = run_cli(["--layers", str(root), "import", "kursk", str(f)])
+        try:
+            res = run_cli(["--layers", str(root), "import", "kursk", str(f)])
+        except UnexpectedException as exc:
+            # GDAL reads much that our JSON reader refuses (a dropped byte, NaN), so what reaches the GDAL path
+            # cannot all be foreseen from the text: open bugs there are recognised by their crash's message
+            for bug, signature in CRASH_SIGNATURES.items():
+                if is_open(bug) and signature in str(exc):
+                    add_figure("hostile_properties", set_aside_for_open_bugs={bug: 1})
+                    assume(False)
+            raise
         if res.exit_code == 0:
             assert "Traceback" not in res.stderr
             ver = run_cli(["--layers", str(root), "verify", "kursk"])

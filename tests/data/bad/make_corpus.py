@@ -194,6 +194,9 @@ ENTRIES: list[tuple[str, str, str, str, str, str, bytes]] = [
      b'<ExtendedData><Data name="status"><value>ua_controlled</value></Data></ExtendedData><Polygon>'
      b'<outerBoundaryIs><LinearRing><coordinates>35.0,51.2 35.1,51.2 35.1,51.3 35.0,51.3</coordinates>'
      b'</LinearRing></outerBoundaryIs></Polygon></Placemark></Document></kml>\n'),
+    ("2024-08-10-list-property.gpkg", "accept", "", "", "B14",
+     "GeoJSON saved under a .gpkg name, with a list-valued property (GDAL sniffs the content, reads a list field)",
+     js(fc(poly([SQ], ids=[1, 2])))),
     ("2024-08-10-garbage.gpkg", "refuse", "", "GDAL", "",
      "a text file named .gpkg", b"this is not a GeoPackage\n"),
     ("2024-08-10-garbage.shp", "refuse", "", "GDAL", "",
