@@ -6,6 +6,9 @@ another key. The file carries the sha256 of its entries: a file that fails it (a
 ignored whole and rebuilt, so it can never print a wrong figure. Callers still re-hash the stored versions behind
 a hit, so that a corrupted version is refused even when its result is cached. Writes are atomic and best-effort
 (a read-only store just does not cache).
+
+This is the folder store's cache; a store hands out its own through ``store.result_cache(theatre, kind)`` (the
+PostGIS store keeps the same entries, under the same keys, in a table: ``geo.pgstore.TableCache``).
 """
 
 from __future__ import annotations
