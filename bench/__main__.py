@@ -1,0 +1,113 @@
+"""``python -m bench`` (``make bench``): frontline against the notebook way, on the real series, plus growth.
+
+    .venv/bin/python -m bench [--quick] [--layers-limit N] [--repeat N] [--out DIR] [--no-growth] [--shared DIR]
+
+Writes ``results.json``, ``results.md`` and ``growth.png`` to ``--out`` (default ``bench/results``). The real
+layers are read from ``../shared/data/kursk`` (or ``$FRONTLINE_SHARED_DATA``) at run time, never copied into the
+repository. See ``bench/README.md`` for what each task does both ways.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import report
+from .run import REPO, machine, real_benchmark, spawn
+
+#: growth points (dates, vertices): dates grow at a fixed front, then vertices at a fixed number of dates
+GROWTH_DATES = (10, 30, 100, 300)
+GROWTH_DATES_VERTICES = 1_000
+GROWTH_VERTICES = (1_000, 3_000, 10_000, 30_000, 100_000)
+GROWTH_VERTICES_DATES = 10
+QUICK_DATES = (2, 3)
+QUICK_VERTICES = (600,)
+
+
+def shared_dir(option: str | None) -> Path:
+    if option:
+        return Path(option)
+    env = os.environ.get("FRONTLINE_SHARED_DATA")
+    return Path(env) if env else (REPO / ".." / "shared" / "data" / "kursk").resolve()
+
+
+def run_growth(work: Path, shared: Path, *, quick: bool, log) -> dict:
+    import shutil
+
+    dates_axis = QUICK_DATES if quick else GROWTH_DATES
+    verts_axis = QUICK_VERTICES if quick else GROWTH_VERTICES
+    fixed_v = QUICK_VERTICES[0] if quick else GROWTH_DATES_VERTICES
+    fixed_d = QUICK_DATES[0] if quick else GROWTH_VERTICES_DATES
+    out = {"by_dates": [], "by_vertices": [],
+           "note": "synthetic: the real 2024-08-24 Ukrainian-held polygon densified and moved by a smooth "
+                   "field per date (bench/growth.py); cold, one run per point"}
+    for axis, pts in (("by_dates", [(d, fixed_v) for d in dates_axis]),
+                      ("by_vertices", [(fixed_d, v) for v in verts_axis])):
+        for d, v in pts:
+            w = work / f"growth-{d}-{v}"
+            t = time.perf_counter()
+            r = spawn([sys.executable, "-m", "bench.growth", str(w), str(shared), str(d), str(v)])
+            lines = [x for x in r["stdout"].splitlines() if x.startswith("BENCH ")]
+            if r["rc"] != 0 or not lines:
+                raise RuntimeError(f"growth point {d} dates × {v} vertices failed:\n{r['stderr'][-3000:]}")
+            p = json.loads(lines[-1][6:])
+            p["peak_mb"] = r["peak_mb"]
+            out[axis].append(p)
+            shutil.rmtree(w, ignore_errors=True)
+            log(f"  growth {d} dates × {p['vertices']:,} vertices: import {p['import_s']:.2f} s, area "
+                f"{p['area_s']:.2f} s, changes {p['changes_s']:.2f} s, store {p['store_bytes'] / 1e6:.1f} MB, "
+                f"timeline {p['timeline_bytes'] / 1e6:.1f} MB ({time.perf_counter() - t:.0f} s)")
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="few repeats and a tiny growth run (the smoke test)")
+    ap.add_argument("--layers-limit", type=int, default=None, help="use only the first N daily layers")
+    ap.add_argument("--repeat", type=int, default=None, help="runs per task and way (default 5; --quick 1)")
+    ap.add_argument("--cli-runs", type=int, default=None, help="runs of each whole process (default 15; quick 2)")
+    ap.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    ap.add_argument("--no-growth", action="store_true", help="skip the synthetic growth series")
+    ap.add_argument("--shared", default=None, help="the shared Kursk data folder")
+    a = ap.parse_args(argv)
+    if a.layers_limit is not None and a.layers_limit < 2:
+        ap.error("--layers-limit must be at least 2 (changes need a pair)")
+    shared = shared_dir(a.shared)
+    if not (shared / "deepstate" / "daily").is_dir():
+        ap.error(f"no real data at {shared} (set --shared or $FRONTLINE_SHARED_DATA)")
+    repeat = a.repeat or (1 if a.quick else 5)
+    cli_runs = a.cli_runs or (1 if a.quick else 15)
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    res = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
+           "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])}
+    with tempfile.TemporaryDirectory(prefix="frontline-bench-") as tmp:
+        work = Path(tmp)
+        res["real"] = real_benchmark(work / "real", shared, limit=a.layers_limit, repeat=repeat,
+                                     cli_runs=cli_runs, log=log)
+        if not a.no_growth:
+            log("growth")
+            res["growth"] = run_growth(work, shared, quick=a.quick, log=log)
+    res["elapsed_s"] = time.perf_counter() - started
+    j, md = report.write(res, a.out)
+    if res.get("growth"):
+        from .growth import plot
+
+        plot(res["growth"], a.out / "growth.png")
+    sys.stdout.write(md.read_text())
+    log(f"wrote {j}, {md}" + ("" if a.no_growth else f", {a.out / 'growth.png'}") +
+        f" in {res['elapsed_s']:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
