@@ -267,3 +267,25 @@ def test_a_read_only_role_reads_and_is_refused_writing(pg, tmp_path, run_cli):
     finally:
         pg.conn.execute(f'DROP OWNED BY {role}')
         pg.conn.execute(f"DROP ROLE {role}")
+
+
+def _first_use(location, k):
+    from geo.pgstore import PgStore
+    from geo.theatre import Status, Theatre
+
+    s = PgStore(location)
+    s.init(Theatre(f"t{k}", f"T{k}", (Status("held", "Held", "#112233"),)))
+
+
+def test_first_users_of_a_fresh_schema_create_it_once(pg_location):
+    """Four processes opening an empty schema at once: one creates it, all use it."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_first_use, args=(pg_location, k)) for k in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    assert open_store(pg_location).theatres() == ["t0", "t1", "t2", "t3"]
