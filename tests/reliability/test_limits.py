@@ -183,3 +183,44 @@ def test_compressed_file_is_held_to_the_limits_before_it_is_expanded(store_root,
                zip_bomb_baseline_rss_mib=round(ogr_base), zip_bomb_seconds=round(secs, 1))
     assert code == 2 and "limit" in one_line(err)
     assert rss < ogr_base + 50, f"peak {rss:.0f} MiB against {ogr_base:.0f} MiB for a tiny zip ({secs:.1f} s)"
+
+
+def _lying_zip(path: Path, body: bytes, claim: int = 1000) -> Path:
+    """A zip whose headers declare ``claim`` bytes for a member that expands to ``len(body)``."""
+    import struct
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("2024-08-10.geojson", body)
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<I", data, data.find(b"PK\x03\x04") + 22, claim)  # local header: uncompressed size
+    struct.pack_into("<I", data, data.rfind(b"PK\x01\x02") + 24, claim)  # central directory: the same
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("inside", ["features", "string"])
+def test_a_zip_that_lies_about_its_size(inside, store_root, tmp_path):
+    """Headers declaring 1,000 bytes for 17 MB of features, or for a 100 MB string: still refused, memory bounded.
+
+    The expanded-size check trusts the declared sizes; what stops these is the batched GDAL read (the vertex
+    limit) and GDAL's own JSON parser (a token over 10 MB).
+    """
+    feat = json.dumps(layer(1, features=1)["features"][0]).encode()
+    if inside == "features":
+        body = b'{"type":"FeatureCollection","features":[' + feat + (b"," + feat) * 100_000 + b"]}"
+    else:
+        body = (b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"status":"ua_controlled",'
+                b'"note":"' + b"A" * 100_000_000 + b'"},"geometry":' + json.dumps(json.loads(feat)["geometry"])
+                .encode() + b"}]}")
+    z = _lying_zip(tmp_path / "2024-08-10.zip", body)
+    del body
+    before = snapshot(store_root)
+    code, err, rss, secs = run_measured("--layers", str(store_root), "import", "kursk", str(z), "--max-bytes",
+                                        "1000000", "--max-vertices", "1000")
+    add_figure("limits", **{f"lying_zip_{inside}_peak_rss_mib": round(rss), f"lying_zip_{inside}_seconds":
+                            round(secs, 1)})
+    assert code == 2, err
+    one_line(err)
+    assert snapshot_diff(before, snapshot(store_root)) == []
+    assert rss < 300, f"peak {rss:.0f} MiB"
