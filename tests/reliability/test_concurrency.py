@@ -131,3 +131,44 @@ def test_four_concurrent_writers(mode, tmp_path, region):
                                  f"{mode}_versions_expected": rounds * WRITERS * PER_WRITER,
                                  f"{mode}_reads_during_writes": reads,
                                  f"{mode}_seconds": round(time.monotonic() - t0, 1)})
+
+
+def test_a_held_lock_times_out_cleanly_and_a_killed_holder_frees_it(store_root, tmp_path):
+    """Another process holds the writer lock: a writer gives up with LockTimeout (exit code 75), changing
+    nothing; once the holder is SIGKILLed, the kernel drops its flock and the next import lands at once.
+
+    The timeout (60 s) cannot be set from the command line, so the waiting writer runs through the Python API.
+    """
+    import signal
+    import subprocess
+    import sys
+
+    from geo.errors import LockTimeout
+    from geo.store import Store
+
+    from .helpers import run_cli, snapshot, snapshot_diff
+
+    lock = store_root / "kursk" / ".frontline" / "lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, os, sys, time\n"
+        "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "print('held', flush=True)\n"
+        "time.sleep(600)\n"), str(lock)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        before = snapshot(store_root)
+        t0 = time.monotonic()
+        with pytest.raises(LockTimeout) as exc:
+            Store(store_root, lock_timeout=0.5).record("kursk", "2024-08-10", layer(1))
+        assert exc.value.exit_code == 75 and 0.5 <= time.monotonic() - t0 < 5
+        assert snapshot_diff(before, snapshot(store_root)) == []
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    f = write_json(tmp_path / "2024-08-10.geojson", layer(1))
+    t0 = time.monotonic()
+    assert run_cli(["--layers", str(store_root), "import", "kursk", str(f)]).exit_code == 0
+    assert time.monotonic() - t0 < 10
+    add_figure("concurrency", lock_timeouts_clean=1, killed_lock_holder_freed=1)
