@@ -37,8 +37,9 @@ the server side, through :func:`geo.render.safe.html_text`. Event links pass :fu
 (http(s) only) or are dropped. Leaflet's own attribution control is switched off because it inserts HTML; ours
 uses ``textContent``.
 
-*Sources.* A layer's recorded source is often a local file path; the page shows only its last path component
-(a URL is kept whole), so a published page does not reveal the editor's folders.
+*Sources.* A layer's recorded source is often a local file path; the page shows a source only when it is a URL or
+a plain text (``DeepStateMap daily``), never a path (:func:`display_source`): a path reveals the editor's folders,
+and a per-date file name would cost bytes on every date. The theatre's attribution lines name the data's origin.
 
 *Events* are kept when their date is a valid date inside the page's first..last date; they are sorted by date
 then title. An event shows on the chart as a marker at its date, and, when it has a point, on the map as a
@@ -67,7 +68,6 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from importlib import resources
-from pathlib import PurePosixPath
 
 from ..errors import InvalidInput
 from .geometry import GRID, context_tolerance, expand, for_context, lines, quantise
@@ -76,6 +76,7 @@ from .safe import clean_text, html_text, safe_url, script_json
 SCHEMA = "frontline.timeline/v1"
 SCALE = round(1 / GRID)  # integer units per degree: 100,000
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_FILE_RE = re.compile(r"\.((geo)?json|gpkg|kml|kmz|shp|fgb|zip|csv)$", re.IGNORECASE)
 _SCRIPT_END = re.compile(r"</(script|style)", re.IGNORECASE)
 
 
@@ -143,22 +144,27 @@ def _parts(geometry: dict | None, kind: str) -> list:
 
 # ---- text ------------------------------------------------------------------------------------------------------
 def display_source(source) -> str:
-    """The part of a recorded source that a published page shows: a URL whole, a file path's last component.
+    """The part of a recorded source that a published page shows: a URL or a plain text, never a file path.
+
+    A file path tells a reader nothing but the editor's folders (or, for a daily file, the date again), and a
+    per-date file name would cost bytes on every date and stop identical layers sharing a frame; it is dropped.
 
     Examples
     --------
     >>> display_source("/home/ed/data/daily/2024-08-24.geojson")
-    '2024-08-24.geojson'
+    ''
+    >>> display_source("2024-08-24.geojson")
+    ''
     >>> display_source("https://deepstatemap.live/en")
     'https://deepstatemap.live/en'
-    >>> display_source("")
-    ''
+    >>> display_source("DeepStateMap daily")
+    'DeepStateMap daily'
     """
     text = clean_text(source, max_len=300)
     if not text or safe_url(text):
         return text
-    if "/" in text or "\\" in text:
-        return clean_text(PurePosixPath(text.replace("\\", "/")).name, max_len=120)
+    if "/" in text or "\\" in text or _FILE_RE.search(text):
+        return ""
     return clean_text(text, max_len=120)
 
 

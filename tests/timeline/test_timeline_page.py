@@ -128,12 +128,14 @@ def test_events_inside_the_range_sorted_links_http_only():
     assert data["events"][2]["point"] is None
 
 
-def test_sources_show_a_file_name_not_the_folders():
-    assert display_source("/home/ed/secret/daily/2024-08-24.geojson") == "2024-08-24.geojson"
-    assert display_source("C:\\Users\\ed\\x.geojson") == "x.geojson"
+def test_sources_never_show_a_file_path():
+    assert display_source("/home/ed/secret/daily/2024-08-24.geojson") == ""
+    assert display_source("C:\\Users\\ed\\x.geojson") == ""
+    assert display_source("x.gpkg") == ""
     assert display_source("https://deepstatemap.live/en") == "https://deepstatemap.live/en"
+    assert display_source("DeepStateMap daily") == "DeepStateMap daily"
     data = timeline_data(THEATRE, layers(["2024-08-06"]), rows(["2024-08-06"]))
-    assert data["sources"] == ["x.geojson"]
+    assert data["sources"] == [""]
 
 
 @settings(max_examples=60, deadline=None)
