@@ -22,11 +22,11 @@ from . import report
 from .run import REPO, machine, real_benchmark, spawn
 
 #: growth points (dates, vertices): dates grow at a fixed front, then vertices at a fixed number of dates
-GROWTH_DATES = (10, 30, 100, 300)
+GROWTH_DATES = (10, 30, 100, 300, 1000)
 GROWTH_DATES_VERTICES = 1_000
 GROWTH_VERTICES = (1_000, 3_000, 10_000, 30_000, 100_000)
 GROWTH_VERTICES_DATES = 10
-QUICK_DATES = (2, 3)
+QUICK_DATES = (2, 3)  # three growth points in all: the smoke test stays short
 QUICK_VERTICES = (600,)
 
 

@@ -110,7 +110,9 @@ def point(work: Path, shared: Path, dates: int, vertices: int) -> dict:
     compute_changes(store, "kursk")
     out["changes_s"] = time.perf_counter() - t
     tdir = root / "kursk"
-    out["store_bytes"] = sum(p.stat().st_size for p in tdir.rglob("*") if p.is_file() and "cache" not in p.parts)
+    # layers, versions and log; not the result cache, nor the theatre's context files (real, not synthetic)
+    out["store_bytes"] = sum(p.stat().st_size for p in tdir.rglob("*")
+                             if p.is_file() and "cache" not in p.parts and "context" not in p.parts)
     html = work / "timeline.html"
     t = time.perf_counter()
     with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):

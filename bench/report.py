@@ -8,23 +8,8 @@ from pathlib import Path
 SCHEMA = "frontline.bench/v1"
 #: task row → (target kind, threshold): speed-up at least, or size ratio at most
 TARGETS = {"area, cold": ("speedup", 5.0), "area, warm": ("speedup", 5.0), "changes, cold": ("speedup", 3.0),
-           "map": ("size", 0.5), "timeline": ("size", 0.2)}
+           "map, warm": ("size", 0.5), "timeline, warm": ("size", 0.2)}
 PROCESS_TARGET_S = 0.5
-
-WHAT = {
-    "import": ("`import_paths` of every daily file into a fresh store (validate, hash, one commit)",
-               "`read_file` + `to_file(GeoJSON)` of each file into a folder"),
-    "area, cold": ("`frontline area kursk --all`, no cache", "per date `read_file`, `to_crs(6933)`, "
-                   "`dissolve(by=\"status\")`, `.area`"),
-    "area, warm": ("`frontline area kursk --all`, cache warm", "(the same notebook cell: it has no cache)"),
-    "changes, cold": ("`frontline changes kursk`, no cache", "`read_file` + `to_crs(6933)` per date, "
-                      "`overlay(a, b, how=\"difference\")` both ways per pair, `.area`"),
-    "changes, warm": ("`frontline changes kursk`, cache warm", "(the same notebook cell)"),
-    "map": ("`frontline map kursk DATE` (context: region, oblasts, settlements)",
-            "`folium.Map` + `folium.GeoJson(read_file(DATE))` + `save`"),
-    "timeline": ("`frontline timeline kursk`", "folium `TimestampedGeoJson` of every layer on a 1e-5° grid"),
-}
-
 
 def _mb(b: float) -> str:
     return f"{b / 1e6:,.2f} MB" if b >= 1e5 else f"{b / 1e3:,.0f} kB"

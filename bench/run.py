@@ -131,10 +131,16 @@ def real_benchmark(work: Path, shared: Path, *, limit: int | None, repeat: int, 
         ("area, warm", "area", {"store": str(warm)}, None, None),
         ("changes, cold", "changes", {"store": str(cold)}, no_cache, common),
         ("changes, warm", "changes", {"store": str(warm)}, None, None),
-        ("map", "map", {"store": str(warm), "date": map_date, "out": str(work / "map-fl.html")}, None,
+        ("map, warm", "map", {"store": str(warm), "date": map_date, "out": str(work / "map-fl.html")}, None,
          {"file": map_file, "out": str(work / "map-nb.html")}),
-        ("timeline", "timeline", {"store": str(warm), "out": str(work / "tl-fl.html")}, None,
+        ("map, cold", "map", {"store": str(cold), "date": map_date, "out": str(work / "map-fl-cold.html")}, no_cache,
+         None),
+        ("map, same content", "map+context", None, None,
+         {"file": map_file, "settlements": str(warm / "kursk" / "context" / "settlements.geojson"),
+          "out": str(work / "map-nb-ctx.html")}),
+        ("timeline, warm", "timeline", {"store": str(warm), "out": str(work / "tl-fl.html")}, None,
          {**common, "out": str(work / "tl-nb.html")}),
+        ("timeline, cold", "timeline", {"store": str(cold), "out": str(work / "tl-fl-cold.html")}, no_cache, None),
     ]
     samples: dict = {name: {"frontline": [], "notebook": []} for name, *_ in plan}
     for r in range(repeat):
@@ -152,13 +158,15 @@ def real_benchmark(work: Path, shared: Path, *, limit: int | None, repeat: int, 
                 f"{w} {s[-1]['seconds']:.3f} s" for w, s in samples[name].items() if s))
 
     rows = []
-    nb_of = {"area, warm": "area, cold", "changes, warm": "changes, cold"}
+    nb_of = {"area, warm": "area, cold", "changes, warm": "changes, cold", "map, cold": "map, warm",
+             "timeline, cold": "timeline, warm"}
+    fl_of = {"map, same content": "map, warm"}
     for name, *_ in plan:
-        fl = summarise(samples[name]["frontline"])
+        fl = summarise(samples[fl_of.get(name, name)]["frontline"])
         nbs = samples[nb_of.get(name, name)]["notebook"]
         nb = summarise(nbs)
         rows.append({"task": name, "frontline": fl, "notebook": nb, "speedup": nb["median_s"] / fl["median_s"],
-                     **({"size_ratio": fl["bytes"] / nb["bytes"]} if name in ("map", "timeline", "import") else {})})
+                     **({"size_ratio": fl["bytes"] / nb["bytes"]} if "bytes" in fl and "bytes" in nb else {})})
 
     check = area_agreement(base, samples["area, cold"]["notebook"])
 

@@ -167,6 +167,23 @@ def nb_map(args) -> dict:
     return {"seconds": time.perf_counter() - t, "bytes": out.stat().st_size}
 
 
+def nb_map_context(args) -> dict:
+    """The notebook map with the same content as frontline's: the layer and the theatre's settlements."""
+    import folium
+    import geopandas as gpd
+
+    out = Path(args["out"])
+    t = time.perf_counter()
+    gdf = gpd.read_file(args["file"])
+    gdf["date"] = gdf["date"].astype(str)
+    w, s, e, n = gdf.total_bounds
+    m = folium.Map(location=[(s + n) / 2, (w + e) / 2], zoom_start=9, tiles=None)
+    folium.GeoJson(gdf).add_to(m)
+    folium.GeoJson(gpd.read_file(args["settlements"]), tooltip=folium.GeoJsonTooltip(["name"])).add_to(m)
+    m.save(str(out))
+    return {"seconds": time.perf_counter() - t, "bytes": out.stat().st_size}
+
+
 def nb_timeline(args) -> dict:
     import folium
     import geopandas as gpd
@@ -200,7 +217,7 @@ TASKS = {
     ("import", "frontline"): fl_import, ("import", "notebook"): nb_import,
     ("area", "frontline"): fl_area, ("area", "notebook"): nb_area,
     ("changes", "frontline"): fl_changes, ("changes", "notebook"): nb_changes,
-    ("map", "frontline"): fl_map, ("map", "notebook"): nb_map,
+    ("map", "frontline"): fl_map, ("map", "notebook"): nb_map, ("map+context", "notebook"): nb_map_context,
     ("timeline", "frontline"): fl_timeline, ("timeline", "notebook"): nb_timeline,
 }
 

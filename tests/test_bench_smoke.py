@@ -20,10 +20,11 @@ def test_bench_quick_runs(shared_data, tmp_path):
     assert doc["schema"] == "frontline.bench/v1"
     assert doc["real"]["layers"] == 5
     tasks = {row["task"]: row for row in doc["real"]["tasks"]}
-    assert set(tasks) == {"import", "area, cold", "area, warm", "changes, cold", "changes, warm", "map", "timeline"}
+    assert set(tasks) == {"import", "area, cold", "area, warm", "changes, cold", "changes, warm", "map, warm",
+                          "map, cold", "map, same content", "timeline, warm", "timeline, cold"}
     for row in tasks.values():
         assert row["frontline"]["median_s"] > 0 and row["notebook"]["median_s"] > 0
         assert row["frontline"]["peak_mb"] > 10
-    assert {v["task"] for v in doc["targets"]} >= {"area, cold", "changes, cold", "map", "timeline"}
+    assert {v["task"] for v in doc["targets"]} >= {"area, cold", "changes, cold", "map, warm", "timeline, warm"}
     assert "| task |" in (out / "results.md").read_text()
     assert Path(out / "growth.png").stat().st_size > 1000
