@@ -1,6 +1,7 @@
 # frontline: the two commands of the README, and the benchmark.
 #   make map    set up, then draw the bundled Kursk store: the area table and maps/kursk-2024-08-24.html
-#   make test   set up (venv, Chromium, pinned web assets), then run the whole test suite
+#   make test   set up (venv, Chromium, pinned web assets, a loopback PostgreSQL+PostGIS), then run the whole
+#               test suite and stop the server
 #   make bench  the benchmarks against the notebook way (separate from the tests)
 PYTHON ?= python3
 VENV ?= .venv
@@ -25,7 +26,9 @@ map: setup
 test: setup
 	PYTHON=$(BIN)/python scripts/ensure-browser
 	$(BIN)/ruff check geo tests
-	$(BIN)/python -m pytest --doctest-modules geo tests
+	url=$$(scripts/ensure-postgres) || exit 1; \
+	FRONTLINE_TEST_PG="$$url" $(BIN)/python -m pytest --doctest-modules geo tests; rc=$$?; \
+	scripts/ensure-postgres stop; exit $$rc
 
 bench: setup
 	$(BIN)/python -m bench

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,12 +166,14 @@ def _read_ogr(path: Path, *, max_vertices: int = DEFAULT_MAX_VERTICES) -> dict:
     batches, seen, vertices, meta = [], 0, 0, {}
     while True:
         try:
-            meta, _, wkb, cols = pyogrio.raw.read(path, datetime_as_string=True, skip_features=seen,
-                                                 max_features=OGR_BATCH)
+            with warnings.catch_warnings():  # GDAL's warnings (an open ring, say) would break the one-line rule
+                warnings.simplefilter("ignore", RuntimeWarning)
+                meta, _, wkb, cols = pyogrio.raw.read(path, datetime_as_string=True, skip_features=seen,
+                                                     max_features=OGR_BATCH)
         except Exception as exc:  # pyogrio raises several DataSourceError/DataLayerError kinds
             raise ValidationError(f"cannot read with GDAL/OGR: {' '.join(str(exc).split())}",
                                   where=str(path)) from None
-        shapes = shapely.from_wkb(wkb)
+        shapes = _decode_wkb(shapely, wkb, first=seen, where=str(path))
         vertices += int(shapely.get_num_coordinates(shapes).sum())
         if vertices > max_vertices:
             raise LimitExceeded(f"{path}: more than {max_vertices:,} vertices (the vertex limit; raise it with "
@@ -203,9 +206,28 @@ def _read_ogr(path: Path, *, max_vertices: int = DEFAULT_MAX_VERTICES) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+def _decode_wkb(shapely, wkb, *, first: int, where: str):
+    """Decode a batch of WKB from GDAL; a geometry GEOS refuses (a ring that is not closed, say) becomes a
+    one-line :class:`ValidationError` naming the feature, never a GEOSException.
+    """
+    try:
+        return shapely.from_wkb(wkb)
+    except shapely.errors.GEOSException:
+        pass
+    for i, one in enumerate(wkb):
+        try:
+            shapely.from_wkb(one)
+        except shapely.errors.GEOSException as exc:
+            raise ValidationError(f"feature {first + i}: unreadable geometry: {' '.join(str(exc).split())}",
+                                  where=where) from None
+    raise ValidationError("unreadable geometry", where=where)  # pragma: no cover - the batch failed, one must
+
+
 def _plain(v):
     if v is None:
         return None
+    if isinstance(v, (list, tuple)) or (hasattr(v, "tolist") and getattr(v, "ndim", 0) > 0):
+        return [_plain(x) for x in (v.tolist() if hasattr(v, "tolist") else v)]
     if hasattr(v, "item"):
         v = v.item()
     if isinstance(v, float) and v != v:

@@ -11,11 +11,8 @@ import os
 import pytest
 
 OPEN_BUGS: dict[str, str] = {
-    # B1-B12 were fixed in geo/; see RELIABILITY.md "Bugs found".
-    "B13": "a file read through GDAL (KML, GeoPackage, Shapefile, ...) with a ring that is not closed makes "
-           "shapely.from_wkb in importers._read_ogr raise GEOSException: traceback",
-    "B14": "a list-valued property read through GDAL (an IntegerList/StringList field) reaches importers._plain as "
-           "a numpy array, whose .item() raises ValueError: traceback",
+    # B1-B14 were fixed in geo/; see RELIABILITY.md "Bugs found". A newly found bug goes here, as
+    # "B15": "what it does", until it is fixed.
 }
 
 #: ``FRONTLINE_RELIABILITY_FIXED=B1,B2`` treats those as fixed without editing this file (to check a fix).
