@@ -50,6 +50,10 @@ class ImportOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     max_vertices: int = DEFAULT_MAX_VERTICES
     recorded_by: str | None = None
+    #: Clip every layer to the theatre's region polygon (border slivers dropped, see
+    #: :func:`geo.validate.clip_layer`). None: only DeepState snapshots, which cover the whole war, are clipped;
+    #: other layers are kept as the editor drew them.
+    clip: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -304,12 +308,15 @@ def prepare_file(store: Store, name: str, path: Path, opts: ImportOptions, theat
     collection = v.collection
     if v.note:
         notes.append(v.note)
-    if fmt == "deepstate":
+    clip = opts.clip if opts.clip is not None else fmt == "deepstate"
+    if clip:
         if region is None:
             region = store.region_geometry(name)
         if region is not None:
             collection = clip_layer(collection, region, theatre)
             notes.append("clipped to the theatre's region polygon")
+        elif opts.clip:
+            raise InvalidInput(f"theatre {name!r} has no region polygon to clip to (set one with init --region)")
     return Prepared(where, date, collection, ". ".join(notes))
 
 

@@ -166,3 +166,26 @@ def test_commands_that_draw_nothing_stay_light(demo, tmp_path, run_cli, args):
     res = json.loads(p.stderr.strip().splitlines()[-1])
     assert res["code"] in (0, None), p.stderr
     assert res["heavy"] == []
+
+
+def test_import_clip_to_the_region(demo, tmp_path, run_cli):
+    # the region is the square 34..36 E, 50.5..52.5 N; this square straddles its eastern edge (half outside)
+    f = write(tmp_path / "2024-08-24.geojson", layer(square(35.9, 51.0, 0.2)))
+    r = run_cli("--layers", demo, "import", "demo", f, "--clip", "--json")
+    assert r.exit_code == 0, r.stderr
+    whole = run_cli("--layers", demo, "area", "demo", "2024-08-24", "--json").json()["dates"][0]["total_km2"]
+    r = run_cli("--layers", demo, "history", "demo", "2024-08-24")
+    assert "clipped to the theatre's region polygon" in r.output
+    g = write(tmp_path / "2024-08-25.geojson", layer(square(35.9, 51.0, 0.2)))
+    assert run_cli("--layers", demo, "import", "demo", g).exit_code == 0  # not clipped by default
+    unclipped = run_cli("--layers", demo, "area", "demo", "2024-08-25", "--json").json()["dates"][0]["total_km2"]
+    assert whole == pytest.approx(unclipped / 2, rel=0.01)
+
+
+def test_import_clip_without_a_region_is_refused(tmp_path, run_cli):
+    root = tmp_path / "layers"
+    assert run_cli("--layers", root, "init", "bare", "--status", "held=Held").exit_code == 0
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    r = run_cli("--layers", root, "import", "bare", write(tmp_path / "2024-08-24.geojson", SQUARE), "--clip")
+    assert r.exit_code == 2 and "no region polygon" in r.stderr
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before

@@ -31,13 +31,16 @@ def _status_map(ctx, param, values):
               help="Translate a status value; repeat.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
 @click.option("--repair", is_flag=True, help="Mend invalid polygons with make_valid (recorded in the note).")
+@click.option("--clip/--no-clip", default=None,
+              help="Clip each layer to the theatre's region polygon, dropping border slivers (default: only "
+                   "DeepState snapshots are clipped).")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None,
               help=f"Refuse files larger than this (default {DEFAULT_MAX_BYTES:,}, or $FRONTLINE_MAX_BYTES).")
 @click.option("--max-vertices", type=click.IntRange(min=1), default=None,
               help=f"Refuse layers with more vertices (default {DEFAULT_MAX_VERTICES:,}, "
                    "or $FRONTLINE_MAX_VERTICES).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def command(theatre, paths, date, source, note, status, status_field, status_map, fmt, repair, max_bytes,
+def command(theatre, paths, date, source, note, status, status_field, status_map, fmt, repair, clip, max_bytes,
             max_vertices, as_json):
     """Import PATH (files, or folders of dated files) into THEATRE; a failed import changes nothing."""
     from ..importers import ImportOptions, import_paths, limits_from_env
@@ -48,7 +51,7 @@ def command(theatre, paths, date, source, note, status, status_field, status_map
     if max_vertices:
         limits["max_vertices"] = max_vertices
     opts = ImportOptions(date=date, source=source, note=note, status=status, status_field=status_field,
-                         status_map=status_map or None, fmt=fmt, repair=repair, **limits)
+                         status_map=status_map or None, fmt=fmt, repair=repair, clip=clip, **limits)
     store = store_from_ctx()
     results = import_paths(store, theatre, paths, opts, progress=lambda it: progress(it, "importing"))
     if as_json:

@@ -24,6 +24,25 @@ from ._common import DATE, THEATRE, as_of_option, store_from_ctx
 CONTEXT_KINDS = ("border", "outlines", "settlements")
 
 
+def select_dates(store, theatre: str, *, date_from: str | None = None, date_to: str | None = None,
+                 as_of: str | None = None) -> list[str]:
+    """The dates with a layer between ``date_from`` and ``date_to`` (inclusive), oldest first.
+
+    Raises
+    ------
+    NotFound
+        No layer in that range.
+    """
+    from ..errors import NotFound
+
+    dates = [d for d in store.latest(theatre, as_of=as_of)
+             if (date_from is None or d >= date_from) and (date_to is None or d <= date_to)]
+    if not dates:
+        span = f" between {date_from or 'the start'} and {date_to or 'the end'}" if date_from or date_to else ""
+        raise NotFound(f"theatre {theatre!r} has no layer{span}")
+    return dates
+
+
 def timeline_inputs(store, theatre: str, *, date_from: str | None = None, date_to: str | None = None,
                     as_of: str | None = None) -> dict:
     """Read what a timeline page needs from the store, as keyword arguments of ``timeline_data``.
@@ -33,15 +52,10 @@ def timeline_inputs(store, theatre: str, *, date_from: str | None = None, date_t
     NotFound
         No layer between ``date_from`` and ``date_to``.
     """
-    from ..errors import NotFound
     from ..measure import compute_areas, load_settlements
 
     t = store.theatre(theatre)
-    dates = [d for d in store.latest(theatre, as_of=as_of)
-             if (date_from is None or d >= date_from) and (date_to is None or d <= date_to)]
-    if not dates:
-        span = f" between {date_from or 'the start'} and {date_to or 'the end'}" if date_from or date_to else ""
-        raise NotFound(f"theatre {theatre!r} has no layer{span}")
+    dates = select_dates(store, theatre, date_from=date_from, date_to=date_to, as_of=as_of)
     layers = [{"date": x.date, "collection": x.collection, "version": x.version, "source": x.source}
               for x in store.read_all(theatre, as_of=as_of, dates=dates)]
     areas = compute_areas(store, theatre, dates, as_of=as_of)
@@ -66,14 +80,14 @@ def tiles_spec(name: str | None) -> dict | None:
             "max_zoom": int(p.get("max_zoom", 18)), "subdomains": "".join(sub) if isinstance(sub, list) else sub}
 
 
-def write_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file renamed into place."""
+def write_atomic(path: Path, data: str | bytes) -> Path:
+    """Write ``data`` (text as UTF-8) to ``path`` through a temporary file renamed into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

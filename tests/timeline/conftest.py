@@ -75,7 +75,11 @@ def asset_cache(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def real_timeline_store(timeline_shared, tmp_path_factory) -> Path:
-    """The 258 daily layers in a fresh store, made with `frontline init` and `frontline import` as documented."""
+    """The 258 daily layers in a fresh store, made with `frontline init` and `frontline import` as documented.
+
+    The layers are clipped to Kursk Oblast on import (``--clip``): ``reference_areas.csv`` counts Kursk Oblast
+    (its Belgorod column apart), and the page's caption shows what the store holds.
+    """
     tmp = tmp_path_factory.mktemp("tl-real")
     oblasts = json.loads((timeline_shared / "context" / "oblasts.geojson").read_text(encoding="utf-8"))
     region = tmp / "kursk-oblast.geojson"
@@ -84,7 +88,7 @@ def real_timeline_store(timeline_shared, tmp_path_factory) -> Path:
     root = tmp / "layers"
     for args in (["init", "kursk", "--status", "ua_controlled=Ukrainian-held", "--status", "grey_zone=Contested",
                   "--status", "contact_line=Front line:#d62728:line", "--region", region],
-                 ["import", "kursk", timeline_shared / "deepstate" / "daily"]):
+                 ["import", "kursk", "--clip", timeline_shared / "deepstate" / "daily"]):
         proc = frontline("--layers", root, *args)
         assert proc.returncode == 0, proc.stderr
     return root

@@ -1,0 +1,49 @@
+"""``frontline chart THEATRE``: the timeline's area-over-time chart as a static SVG or PNG, for print.
+
+Decisions: the default output is ``maps/THEATRE-chart.svg``; the format comes from the suffix of ``-o`` (``.svg``
+or ``.png``, anything else is exit 2 before the store is read); ``--from``/``--to`` are inclusive as for
+``timeline``; the file is written to a temporary name and renamed. The areas come from the same cached
+computation as ``frontline area``, so the chart and the page always agree.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from ._common import DATE, THEATRE, as_of_option, store_from_ctx
+
+
+@click.command("chart")
+@click.argument("theatre", type=THEATRE)
+@click.option("--from", "date_from", type=DATE, default=None, help="First date (default: the first).")
+@click.option("--to", "date_to", type=DATE, default=None, help="Last date (default: the last).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Output file, .svg or .png (default maps/THEATRE-chart.svg).")
+@click.option("--width", type=click.IntRange(300, 4000), default=1000, show_default=True, help="Width in pixels.")
+@click.option("--height", type=click.IntRange(200, 3000), default=520, show_default=True,
+              help="Height in pixels of the chart (the list of events is added below it).")
+@as_of_option
+def command(theatre, date_from, date_to, output, width, height, as_of):
+    """Draw THEATRE's area-over-time chart (each status, the peak, the events) as SVG or PNG."""
+    from ..measure import compute_areas
+    from ..render.chart import FORMATS, chart_series, draw_chart
+    from .timeline import select_dates, write_atomic
+
+    path = output or Path("maps") / f"{theatre}-chart.svg"
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise click.BadParameter(f"{path.name}: give a file ending in .svg or .png", param_hint="-o")
+    if date_from and date_to and date_from > date_to:
+        raise click.BadParameter(f"--from {date_from} is after --to {date_to}", param_hint="--from")
+    t0 = time.perf_counter()
+    store = store_from_ctx()
+    dates = select_dates(store, theatre, date_from=date_from, date_to=date_to, as_of=as_of)
+    series = chart_series(store.theatre(theatre), compute_areas(store, theatre, dates, as_of=as_of),
+                          events=store.context(theatre, "events"))
+    data = draw_chart(series, fmt, size=(width, height))
+    write_atomic(path, data)
+    click.echo(f"{path} ({len(dates)} dates, {len(series['events'])} events, {len(data) / 1024:.1f} KB, "
+               f"{time.perf_counter() - t0:.2f} s)")
