@@ -29,7 +29,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .area import UNION, _centre, dissolve, laea_transformer, theatre_centre
+from .area import UNION, _centre, dissolve, feature_geometries, laea_transformer, layer_digest, theatre_centre
 from .theatre import Theatre
 
 #: Change parts smaller than this are noise (km²).
@@ -97,16 +97,71 @@ class DiffResult:
                 "places": self.places}
 
 
-def diff_layers(a: dict, b: dict, theatre: Theatre, *, statuses: Sequence[str] | None = None,
-                min_area_km2: float = DEFAULT_MIN_AREA_KM2, tolerance_m: float = DEFAULT_TOLERANCE_M,
-                settlements: dict | None = None) -> DiffResult:
+@dataclass
+class PreparedLayer:
+    """A layer made ready for diffs: its digest, each area status dissolved, their union, and the projections.
+
+    Made by :func:`prepare_layer`; a series diffs each layer twice (as the later date of one pair and the
+    earlier of the next), and a layer identical in content to another needs no diff at all.
+    """
+
+    digest: str
+    dissolved: dict
+    union: object
+    statuses: tuple
+    _projected: dict = field(default_factory=dict, repr=False)
+
+    def geometries(self) -> list:
+        """The dissolved area statuses in vocabulary order, then their union (lon/lat)."""
+        return [self.dissolved[s] for s in self.statuses] + [self.union]
+
+    def projected(self, centre: tuple[float, float]):
+        """:meth:`geometries` in the LAEA centred at ``centre`` (computed once per centre)."""
+        if centre not in self._projected:
+            import numpy as np
+            import shapely
+
+            fwd = laea_transformer(*centre)
+            self._projected[centre] = shapely.transform(np.asarray(self.geometries(), dtype=object),
+                                                        lambda x, y: fwd.transform(x, y), interleaved=False)
+        return self._projected[centre]
+
+
+def prepare_layer(collection: dict, theatre: Theatre, *, raw: bytes | str | None = None,
+                  known: dict | None = None) -> PreparedLayer:
+    """Dissolve a layer's area statuses and their union once, for :func:`diff_layers`.
+
+    ``raw``: the layer's GeoJSON text, if the caller has it, to parse faster. ``known``: layers prepared before,
+    by digest; a layer with the same statuses and geometries as one of them is that one, not dissolved again.
+    """
+    import shapely
+
+    statuses = tuple(theatre.area_statuses)
+    geoms = feature_geometries(collection, raw)
+    digest = layer_digest(collection, geoms)
+    if known is not None and digest in known and known[digest].statuses == statuses:
+        return known[digest]
+    d = dissolve(collection, statuses, geometries=geoms)
+    parts = [g for g in d.values() if not g.is_empty]
+    union = parts[0] if len(parts) == 1 else shapely.union_all(parts) if parts else shapely.Polygon()
+    p = PreparedLayer(digest, d, union, statuses)
+    if known is not None:
+        known[digest] = p
+    return p
+
+
+def diff_layers(a: dict | PreparedLayer, b: dict | PreparedLayer, theatre: Theatre, *,
+                statuses: Sequence[str] | None = None, min_area_km2: float = DEFAULT_MIN_AREA_KM2,
+                tolerance_m: float = DEFAULT_TOLERANCE_M, settlements: dict | None = None,
+                with_features: bool = True) -> DiffResult:
     """Compare two layers of ``theatre``.
 
     Parameters
     ----------
-    a, b : dict
-        Normalised layers (GeoJSON FeatureCollections), the earlier and the later one. Dates out of order are
-        answered too: the caller notes the negative time.
+    a, b : dict or PreparedLayer
+        Normalised layers (GeoJSON FeatureCollections), the earlier and the later one, or the same prepared by
+        :func:`prepare_layer` for this theatre. Dates out of order are answered too: the caller notes the
+        negative time.
     statuses : sequence of str, optional
         Area statuses to report (default: all); the union is always over all area statuses.
     min_area_km2, tolerance_m : float
@@ -114,6 +169,8 @@ def diff_layers(a: dict, b: dict, theatre: Theatre, *, statuses: Sequence[str] |
     settlements : dict, optional
         A GeoJSON FeatureCollection of named points; places whose status differs between ``a`` and ``b`` are
         listed in ``result.places``.
+    with_features : bool
+        Build the change polygons (``result.features``, in lon/lat); without, only the figures and places.
 
     Returns
     -------
@@ -128,36 +185,33 @@ def diff_layers(a: dict, b: dict, theatre: Theatre, *, statuses: Sequence[str] |
     >>> r.union.gained_km2, r.union.lost_km2, r.changed
     (0.0, 0.0, False)
     """
-    import numpy as np
     import shapely
 
     if min_area_km2 < 0 or tolerance_m < 0:
         from .errors import InvalidInput
 
         raise InvalidInput("noise thresholds must be zero or positive")
-    all_area = theatre.area_statuses
+    all_area = list(theatre.area_statuses)
     wanted = list(all_area if statuses is None else statuses)
     for s in wanted:
         theatre.status(s)  # unknown status -> error listing the known ones
-    da, db = dissolve(a, all_area), dissolve(b, all_area)
-
-    def union_of(d):
-        parts = [g for g in d.values() if not g.is_empty]
-        return shapely.union_all(parts) if parts else shapely.Polygon()
-
+    pa_, pb_ = (x if isinstance(x, PreparedLayer) else prepare_layer(x, theatre) for x in (a, b))
+    if list(pa_.statuses) != all_area or list(pb_.statuses) != all_area:
+        raise ValueError("a prepared layer of another vocabulary")
     keys = wanted + [UNION]
-    geoms_a = [da[s] for s in wanted] + [union_of(da)]
-    geoms_b = [db[s] for s in wanted] + [union_of(db)]
-    centre = theatre_centre(theatre) or _centre(geoms_a + geoms_b)
-    fwd = laea_transformer(*centre)
-    inv = laea_transformer(*centre, inverse=True)
-    pa = shapely.transform(np.asarray(geoms_a, dtype=object), lambda x, y: fwd.transform(x, y), interleaved=False)
-    pb = shapely.transform(np.asarray(geoms_b, dtype=object), lambda x, y: fwd.transform(x, y), interleaved=False)
-    gained = shapely.difference(pb, pa)
-    lost = shapely.difference(pa, pb)
+    pick = [all_area.index(s) for s in wanted] + [len(all_area)]
+    centre = theatre_centre(theatre) or _centre(pa_.geometries() + pb_.geometries())
+    pa, pb = pa_.projected(centre)[pick], pb_.projected(centre)[pick]
+    same = pa_.digest == pb_.digest  # the same statuses and geometries: nothing gained, nothing lost
+    if same:
+        gained = lost = [None] * len(keys)
+    else:
+        gained = shapely.difference(pb, pa)
+        lost = shapely.difference(pa, pb)
 
     changes: dict[str, StatusChange] = {}
     features: list[dict] = []
+    inv = laea_transformer(*centre, inverse=True) if with_features and not same else None
     for i, key in enumerate(keys):
         g_keep, g_noise = _split_noise(gained[i], min_area_km2, tolerance_m)
         l_keep, l_noise = _split_noise(lost[i], min_area_km2, tolerance_m)
@@ -167,6 +221,8 @@ def diff_layers(a: dict, b: dict, theatre: Theatre, *, statuses: Sequence[str] |
         noise_l = float(sum(shapely.area(p) for p in l_noise)) / 1e6
         changes[key] = StatusChange(key, float(shapely.area(pa[i])) / 1e6, float(shapely.area(pb[i])) / 1e6,
                                     sum_g, sum_l, noise_g + noise_l, noise_g - noise_l)
+        if inv is None:
+            continue
         for kind, parts in (("gained", g_keep), ("lost", l_keep)):
             for p in parts:
                 ll = shapely.transform(p, lambda x, y: inv.transform(x, y), interleaved=False)
@@ -176,7 +232,7 @@ def diff_layers(a: dict, b: dict, theatre: Theatre, *, statuses: Sequence[str] |
                                                 "area_km2": round(float(shapely.area(p)) / 1e6, 6)},
                                  "geometry": json.loads(shapely.to_geojson(ll))})
     features.sort(key=lambda f: (f["properties"]["status"], f["properties"]["kind"], -f["properties"]["area_km2"]))
-    places = changed_places(settlements, da, db, all_area) if settlements else []
+    places = changed_places(settlements, pa_.dissolved, pb_.dissolved, all_area) if settlements and not same else []
     return DiffResult(changes, features, min_area_km2, tolerance_m, places)
 
 

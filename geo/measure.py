@@ -52,7 +52,8 @@ def compute_areas(store: BaseStore, theatre: str, dates: list[str] | None = None
         else:
             todo.append((i, e, key))
     if todo:
-        layers = [json.loads(store.object_bytes(theatre, e.sha256)) for _, e, _ in todo]
+        raws = [store.object_bytes(theatre, e.sha256) for _, e, _ in todo]
+        layers = [json.loads(b) for b in raws]
         if regions:
             results = []
             for coll in layers:
@@ -61,7 +62,7 @@ def compute_areas(store: BaseStore, theatre: str, dates: list[str] | None = None
                 results.append({**total.as_dict(), "regions": [{"region": k, "areas": v.as_dict()}
                                                                for k, v in per.items()]})
         else:
-            results = [a.as_dict() for a in series_areas(layers, t, method=method)]
+            results = [a.as_dict() for a in series_areas(layers, t, method=method, raws=raws)]
         for (i, e, key), res in zip(todo, results, strict=True):
             cache.put(key, res)
             out[i] = _row(e, res)
@@ -92,12 +93,14 @@ def load_settlements(store: BaseStore, theatre: str) -> dict | None:
 
 def compute_diff(store: BaseStore, theatre: str, date_a: str, date_b: str, *, as_of: str | None = None,
                  statuses=None, min_area_km2: float | None = None, tolerance_m: float | None = None,
-                 with_features: bool = False, settlements: dict | None = None, cache: ResultCache | None = None):
+                 with_features: bool = False, settlements: dict | None = None, cache: ResultCache | None = None,
+                 prepared: dict | None = None):
     """Diff two stored dates. Returns ``(DiffResult or None, summary dict)``.
 
     The summary (numbers and places, no polygons) is cached by the two versions' hashes, the thresholds, the
     statuses and the settlements' hash; the full :class:`~geo.diff.DiffResult` with its polygons is computed
-    only when ``with_features`` is true.
+    only when ``with_features`` is true. ``prepared``, a dict kept by the caller across calls, holds each layer
+    read once and dissolved once (:func:`geo.diff.prepare_layer`), by version hash and by content digest.
     """
     from .diff import DEFAULT_MIN_AREA_KM2, DEFAULT_TOLERANCE_M, diff_layers
 
@@ -107,7 +110,11 @@ def compute_diff(store: BaseStore, theatre: str, date_a: str, date_b: str, *, as
     tol = DEFAULT_TOLERANCE_M if tolerance_m is None else tolerance_m
     st = list(statuses) if statuses else None
     vocab = ",".join(st or t.area_statuses) + f"@{theatre_centre(t)}"
-    key = f"{ea.sha256}|{eb.sha256}|{min_area!r}|{tol!r}|{vocab}|{_settlements_key(settlements)}"
+    memo = {} if prepared is None else prepared
+    skey = memo.get(("settlements", id(settlements)))
+    if skey is None:  # hashing the settlements costs more than a cached diff: once per series
+        skey = memo[("settlements", id(settlements))] = _settlements_key(settlements)
+    key = f"{ea.sha256}|{eb.sha256}|{min_area!r}|{tol!r}|{vocab}|{skey}"
     own_cache = cache is None
     cache = cache or store.result_cache(theatre, "diff")
     hit = None if with_features else cache.get(key)
@@ -115,9 +122,9 @@ def compute_diff(store: BaseStore, theatre: str, date_a: str, date_b: str, *, as
         store.object_bytes(theatre, ea.sha256)  # re-hash both versions: never a figure from a corrupted one
         store.object_bytes(theatre, eb.sha256)
         return None, hit
-    a = json.loads(store.object_bytes(theatre, ea.sha256))
-    b = json.loads(store.object_bytes(theatre, eb.sha256))
-    result = diff_layers(a, b, t, statuses=st, min_area_km2=min_area, tolerance_m=tol, settlements=settlements)
+    a, b = (_prepared(store, theatre, t, e.sha256, memo) for e in (ea, eb))
+    result = diff_layers(a, b, t, statuses=st, min_area_km2=min_area, tolerance_m=tol, settlements=settlements,
+                         with_features=with_features)
     summary = result.as_dict()
     summary.update({"date_a": ea.date, "date_b": eb.date, "version_a": ea.version, "version_b": eb.version,
                     "sha256_a": ea.sha256, "sha256_b": eb.sha256, "changed": result.changed})
@@ -125,6 +132,16 @@ def compute_diff(store: BaseStore, theatre: str, date_a: str, date_b: str, *, as
     if own_cache:
         cache.save()
     return result, summary
+
+
+def _prepared(store: BaseStore, theatre: str, t, sha: str, memo: dict):
+    """The version ``sha`` read (hash checked) and prepared for diffs, once per version and once per content."""
+    from .diff import prepare_layer
+
+    if sha not in memo:
+        raw = store.object_bytes(theatre, sha)
+        memo[sha] = prepare_layer(json.loads(raw), t, raw=raw, known=memo.setdefault("by digest", {}))
+    return memo[sha]
 
 
 def select_dates(dates: list[str], *, start: str | None = None, end: str | None = None,
@@ -194,10 +211,10 @@ def compute_changes(store: BaseStore, theatre: str, *, start: str | None = None,
     pairs_iter = list(zip(dates, dates[1:], strict=False))
     if progress is not None:
         pairs_iter = progress(pairs_iter)
-    pairs = []
+    pairs, prepared = [], {}
     for a, b in pairs_iter:
         _, summary = compute_diff(store, theatre, a, b, as_of=as_of, min_area_km2=min_area_km2,
-                                  tolerance_m=tolerance_m, settlements=settlements, cache=cache)
+                                  tolerance_m=tolerance_m, settlements=settlements, cache=cache, prepared=prepared)
         pairs.append(summary)
     cache.save()
     pk = peak_and_retaken([{"date": r["date"], "total_km2": r["total_km2"]} for r in areas])

@@ -161,8 +161,7 @@ class LogEntry:
 
     def expected_check(self) -> str:
         """sha256 of the entry's other fields: a changed byte anywhere in a line, the last included, shows."""
-        d = asdict(self)
-        d.pop("check")
+        d = {k: getattr(self, k) for k in _LOG_FIELDS if k != "check"}  # asdict deep-copies: 5x slower
         return sha256(json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
 
     def sealed(self) -> LogEntry:

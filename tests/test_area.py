@@ -95,3 +95,30 @@ def test_real_layers_match_geodesic(shared_data):
         a, g = areas_km2(gs), np.array([geodesic_area_km2(x) for x in gs])
         worst = max(worst, float(np.max(np.abs(a - g) / g)))
     assert worst < 1e-6, worst
+
+
+def test_geometries_parsed_whole_equal_those_parsed_one_by_one():
+    from geo.area import feature_geometries
+
+    coll = layer(square(35, 51), LINE, square(35.2, 51, status="contested"))
+    raw = json.dumps(coll)
+    whole, single = feature_geometries(coll, raw), feature_geometries(coll)
+    assert len(whole) == 3 and all(a.equals_exact(b, 0) for a, b in zip(whole, single, strict=True))
+    # a null geometry cannot be lined up from the whole text: each is parsed on its own, None kept in place
+    nulls = {"type": "FeatureCollection", "features": [*coll["features"],
+                                                      {"type": "Feature", "properties": {}, "geometry": None}]}
+    got = feature_geometries(nulls, json.dumps(nulls))
+    assert got[-1] is None and got[0].equals_exact(single[0], 0)
+
+
+def test_layers_with_the_same_ground_share_a_digest_and_are_measured_once():
+    from geo.area import feature_geometries, layer_digest
+
+    a = layer(square(35, 51, props={"date": "2024-08-24"}), square(35.2, 51, status="contested"))
+    b = layer(square(35, 51, props={"date": "2024-08-25", "note": "x"}), square(35.2, 51, status="contested"))
+    c = layer(square(35, 51, status="contested"), square(35.2, 51, status="contested"))
+    da, db, dc = (layer_digest(x, feature_geometries(x)) for x in (a, b, c))
+    assert da == db and da != dc  # other properties do not count; a status does
+    rows = series_areas([a, c, b], THEATRE)
+    assert rows[0] == rows[2] and rows[0] != rows[1]
+    assert [r.as_dict() for r in rows] == [layer_areas(x, THEATRE).as_dict() for x in (a, c, b)]

@@ -90,3 +90,23 @@ def test_change_polygons_are_valid_geojson():
     for f in diff_layers(a, b, THEATRE).features:
         g = shapely.from_geojson(json.dumps(f["geometry"]))
         assert g.is_valid and not g.is_empty
+
+
+def test_prepared_layers_and_the_same_ground_under_other_properties():
+    from geo.diff import prepare_layer
+
+    a = layer(square(35, 51, props={"date": "2024-08-24"}), square(35.2, 51, status="contested"))
+    b = layer(square(35, 51, props={"date": "2024-08-25"}), square(35.2, 51, status="contested"))
+    c = layer(square(35, 51, 0.2, props={"date": "2024-08-26"}))
+    r = diff_layers(a, b, THEATRE)
+    assert not r.changed and r.union.gained_km2 == 0 and r.union.area_a_km2 == r.union.area_b_km2 > 0
+    known = {}
+    pa, pb, pc = (prepare_layer(x, THEATRE, raw=json.dumps(x), known=known) for x in (a, b, c))
+    assert pa is pb and pa is not pc and len(known) == 2  # the same ground is dissolved once
+    # prepared or not, the same answer, polygons and all
+    for x, y in ((a, c), (c, a)):
+        full = diff_layers(x, y, THEATRE)
+        fast = diff_layers(prepare_layer(x, THEATRE), prepare_layer(y, THEATRE), THEATRE)
+        assert fast.as_dict() == full.as_dict() and fast.features == full.features and full.changed
+    bare = diff_layers(pa, pc, THEATRE, with_features=False)
+    assert bare.features == [] and bare.as_dict() == diff_layers(a, c, THEATRE).as_dict()
