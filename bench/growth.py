@@ -123,6 +123,18 @@ def point(work: Path, shared: Path, dates: int, vertices: int) -> dict:
                 raise
     out["timeline_s"] = time.perf_counter() - t
     out["timeline_bytes"] = html.stat().st_size
+    # the map of the first date, frontline's (with its context) and the notebook's folium.GeoJson of the file
+    map_html = work / "map.html"
+    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
+        try:
+            cli(["--layers", str(root), "map", "kursk", Path(files[0]).stem, "-o", str(map_html)])
+        except SystemExit as exc:
+            if exc.code not in (0, None):
+                raise
+    out["map_bytes"] = map_html.stat().st_size
+    from bench.work import nb_map
+
+    out["nb_map_bytes"] = nb_map({"file": files[0], "out": str(work / "map-nb.html")})["bytes"]
     return out
 
 
@@ -149,8 +161,10 @@ def plot(results: dict, png: Path) -> Path:
         ax.legend(fontsize=8)
         ax = axes[1][col]
         for name, label in (("input_bytes", "input GeoJSON"), ("store_bytes", "store on disk"),
-                            ("timeline_bytes", "timeline HTML")):
-            ax.plot(x, [p[name] / 1e6 for p in pts], marker="o", label=label)
+                            ("timeline_bytes", "timeline HTML"), ("map_bytes", "map HTML (first date)"),
+                            ("nb_map_bytes", "notebook map HTML (folium.GeoJson)")):
+            if all(name in p for p in pts):
+                ax.plot(x, [p[name] / 1e6 for p in pts], marker="o", label=label)
         ax.set(xscale="log", yscale="log", xlabel=f"number of {key}", ylabel="MB", title=f"size vs {key}")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)

@@ -68,12 +68,15 @@ def markdown(res: dict) -> str:
     g = res.get("growth")
     if g:
         lines += ["", "Growth (synthetic perturbed front; cold, one run per point):", "",
-                  "| dates | vertices | import | area | changes | timeline | input | store | timeline HTML |",
-                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| dates | vertices | import | area | changes | timeline | input | store | timeline HTML "
+                  "| map HTML / notebook's |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
         for p in g["by_dates"] + g["by_vertices"]:
+            maps = (f"{p['map_bytes'] / 1e3:,.0f} kB / {p['nb_map_bytes'] / 1e3:,.0f} kB "
+                    f"({p['map_bytes'] / p['nb_map_bytes']:.2f})" if "map_bytes" in p else "")
             lines.append(f"| {p['dates']:,} | {p['vertices']:,} | {p['import_s']:.2f} s | {p['area_s']:.2f} s | "
                          f"{p['changes_s']:.2f} s | {p['timeline_s']:.2f} s | {_mb(p['input_bytes'])} | "
-                         f"{_mb(p['store_bytes'])} | {_mb(p['timeline_bytes'])} |")
+                         f"{_mb(p['store_bytes'])} | {_mb(p['timeline_bytes'])} | {maps} |")
     return "\n".join(lines) + "\n"
 
 

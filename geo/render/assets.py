@@ -258,3 +258,26 @@ def head_html(mode: str = "cdn", *, cache_root: str | os.PathLike | None = None)
         else:
             tags.append(f"<script>/* {a.spec}/{a.file} */\n{data}</script>")
     return "\n".join(tags) + "\n"
+
+
+def squeeze(text: str) -> str:
+    """Our own JS or CSS without indentation, blank lines and whole-line comments: what the page needs.
+
+    Deliberately conservative (never a minifier's rewriting): a line that is only a ``//`` comment goes, a
+    ``/* ... */`` comment that begins a line and ends a line goes, every line loses its leading spaces. Our files
+    hold no template literal or multi-line string, which this would change (a test checks that the squeezed
+    scripts still run).
+    """
+    out, in_block = [], False
+    for line in text.splitlines():
+        s = line.strip()
+        if in_block:
+            in_block = "*/" not in s
+            continue
+        if s.startswith("/*") and (s.endswith("*/") or "*/" not in s):
+            in_block = not s.endswith("*/")
+            continue
+        if not s or s.startswith("//"):
+            continue
+        out.append(s)
+    return "\n".join(out) + "\n"

@@ -86,8 +86,33 @@ var frontline = (function () {
     });
   }
 
+  // The page's compact geometry (geo/render/geometry.py: pack) back to GeoJSON: parts of integer 1e-5 degree
+  // (lon, lat) pairs, delta-encoded; polygon rings without their closing vertex.
+  function ring(flat, close) {
+    var out = [], x = 0, y = 0;
+    for (var i = 0; i < flat.length; i += 2) {
+      x += flat[i];
+      y += flat[i + 1];
+      out.push([x / 1e5, y / 1e5]);
+    }
+    if (close && out.length) out.push(out[0]);
+    return out;
+  }
+  function unpack(g) {
+    if (!g || !g.z) return g;
+    var polys = [], lines = [];
+    g.z.forEach(function (p) {
+      if (p[0] === "P") polys.push(p[1].map(function (r) { return ring(r, true); }));
+      else if (p[0] === "L") lines.push(ring(p[1][0], false));
+    });
+    var geoms = [];
+    if (polys.length) geoms.push({ type: "MultiPolygon", coordinates: polys });
+    if (lines.length) geoms.push({ type: "MultiLineString", coordinates: lines });
+    return geoms.length === 1 ? geoms[0] : { type: "GeometryCollection", geometries: geoms };
+  }
+
   function geo(g, opts, lines) {
-    var layer = L.geoJSON(g, opts);
+    var layer = L.geoJSON(unpack(g), opts);
     if (lines) layer.bindTooltip(tip(lines), { sticky: true, direction: "top" });
     return layer;
   }
@@ -164,5 +189,5 @@ var frontline = (function () {
   }
 
   return { el: el, safeHref: safeHref, tip: tip, legend: legend, credits: credits, declutter: declutter,
-    draw: draw, payload: payload };
+    draw: draw, payload: payload, unpack: unpack };
 })();

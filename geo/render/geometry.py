@@ -7,7 +7,8 @@ places where they become Leaflet's (lat, lon) are :func:`leaflet_latlng` and :fu
   east-west at 51° N) with ``shapely.set_precision``, which keeps polygons valid (plain rounding of coordinates
   made a 200k-vertex polygon invalid, measured here). :func:`geojson` then writes each coordinate with at most
   :data:`DECIMALS` decimals, the shortest text that reads back as the grid value (about 22 bytes a vertex
-  instead of 40 at full precision).
+  instead of 40 at full precision). The pages store it more compactly still (:func:`pack`: integers on the
+  grid, delta-encoded, about 10 bytes a vertex); the payload handed to Python callers stays GeoJSON.
 * Context layers (border, region outlines) are clipped to the view with a margin and simplified with a
   tolerance of half a pixel at the zoom that fits the view (:func:`context_tolerance`), then snapped to
   :data:`CONTEXT_GRID` (1e-4°, about 10 m, below that tolerance): exact to the eye at the zoom shown.
@@ -173,3 +174,69 @@ def leaflet_bounds(bounds) -> list:
     w, s, e, n = bounds
     return [[_round(float(s), DECIMALS), _round(float(w), DECIMALS)],
             [_round(float(n), DECIMALS), _round(float(e), DECIMALS)]]
+
+
+# ---- compact coordinates for our pages -------------------------------------------------------------------------
+_SCALE = round(1 / GRID)  # integer units per degree: 100,000
+
+
+def _delta(coords) -> list[int]:
+    """Integer 1e-5 degree coordinates (lon, lat), first vertex absolute, then differences, flattened."""
+    import numpy as np
+
+    q = np.rint(np.asarray(coords, dtype=float)[:, :2] * _SCALE).astype(np.int64)
+    d = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+    return d.ravel().tolist()
+
+
+def encode_part(part) -> tuple[str, list] | None:
+    """Encode one quantised Polygon or LineString as ``(kind, rings)``; ``None`` if empty.
+
+    ``kind`` is ``"P"`` (rings: exterior then holes, closing vertex dropped) or ``"L"`` (one line).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> encode_part(shapely.Polygon([(35, 51), (35.001, 51), (35.001, 51.001), (35, 51)]))
+    ('P', [[3500000, 5100000, 100, 0, 0, 100]])
+    >>> encode_part(shapely.LineString([(35, 51), (35.00001, 51.00002)]))
+    ('L', [[3500000, 5100000, 1, 2]])
+    >>> encode_part(shapely.Polygon()) is None
+    True
+    """
+    if part is None or part.is_empty:
+        return None
+    if part.geom_type == "Polygon":
+        rings = [part.exterior, *part.interiors]
+        out = [_delta(r.coords[:-1]) for r in rings if len(r.coords) >= 4]
+        return ("P", out) if out else None
+    if part.geom_type == "LineString":
+        return ("L", [_delta(part.coords)]) if len(part.coords) >= 2 else None
+    return None
+
+
+def pack(geometry: dict | None) -> dict | None:
+    """A GeoJSON geometry (already on the :data:`GRID`) in the pages' compact form: ``{"z": [[kind, rings], ...]}``.
+
+    Each Polygon or LineString part is :func:`encode_part`-ed: integer 1e-5 degree coordinates, delta-encoded,
+    rings without their closing vertex; about 9 bytes a vertex instead of 22. Points and empty parts are
+    dropped. ``frontline.js`` (``unpack``) turns it back into GeoJSON for Leaflet.
+
+    Examples
+    --------
+    >>> pack({"type": "LineString", "coordinates": [[35.0, 51.0], [35.00001, 51.00002]]})
+    {'z': [['L', [[3500000, 5100000, 1, 2]]]]}
+    >>> pack(None) is None
+    True
+    """
+    import json
+
+    import shapely
+
+    if not geometry:
+        return None
+    parts = [shapely.from_geojson(json.dumps(geometry))]
+    while any(p.geom_type.startswith("Multi") or p.geom_type == "GeometryCollection" for p in parts):
+        parts = list(shapely.get_parts(parts))  # one level of nesting a round
+    out = [list(e) for e in (encode_part(p) for p in parts) if e is not None]
+    return {"z": out}

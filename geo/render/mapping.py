@@ -21,7 +21,10 @@ How the page is put together (decided here):
   folium renders are the map centre and zoom (numbers) and the tile provider (from xyzservices, not data).
 * Deterministic: before rendering, every element's id (branca draws them at random) is replaced by one derived
   from a digest of the payload and the element's position in the tree; JSON has sorted keys; coordinates are
-  quantised to 1e-5° and written with at most 5 decimals. Rendering the same inputs twice gives the same bytes.
+  quantised to 1e-5°. Rendering the same inputs twice gives the same bytes.
+* Small: in the page, geometry is packed (:func:`geo.render.geometry.pack`: integers on the 1e-5° grid,
+  delta-encoded, about 10 bytes a vertex against folium's 40) and ``frontline.js`` unpacks it for Leaflet; our JS
+  and CSS go in without indentation and comment lines (:func:`geo.render.assets.squeeze`).
 * Layout: title and date above the map, caption (figures) and attribution (the theatre's lines, then the
   source and note of the version drawn) below it, legend at the top right, scale bar at the bottom left. The
   page fills its frame (an iframe in an article) unless ``width``/``height`` fix it in pixels.
@@ -47,14 +50,29 @@ import folium
 from branca.element import Element, Figure
 
 from ..errors import InvalidInput
-from .assets import ASSET_MODES, asset_hosts, head_html
-from .geometry import zoom_for_bounds
+from .assets import ASSET_MODES, asset_hosts, head_html, squeeze
+from .geometry import pack, zoom_for_bounds
 from .payload import UNION, map_payload
 from .safe import script_json
 
 
 def _static(name: str) -> str:
     return resources.files("geo.render").joinpath(name).read_text(encoding="utf-8")
+
+
+def packed(payload: dict) -> dict:
+    """The payload as written into the page: every geometry in the compact form of
+    :func:`geo.render.geometry.pack` (the payload itself keeps GeoJSON, for matplotlib and for notebooks).
+    """
+    out = dict(payload)
+    out["features"] = [{**f, "g": pack(f["g"])} for f in payload["features"]]
+    out["changes"] = [{**f, "g": pack(f["g"])} for f in payload["changes"]]
+    ctx = dict(payload.get("context") or {})
+    for k in ("border", "outlines"):
+        if ctx.get(k):
+            ctx[k] = pack(ctx[k])
+    out["context"] = ctx
+    return out
 
 
 class Raw(Element):
@@ -84,12 +102,12 @@ class Overlay(Element):
         if not isinstance(figure, Figure):
             raise InvalidInput("the frontline overlay must sit in a folium Map inside a Figure")
         key = self.payload["key"]
-        css = _static("frontline.css")
+        css = squeeze(_static("frontline.css"))
         if self.width and self.height:
             css += f"html,body{{width:{int(self.width)}px;height:{int(self.height)}px}}\n"
         head = (f"<style>\n{css}</style>\n"
-                f'<script type="application/json" id="fl-data-{key}">{script_json(self.payload)}</script>\n'
-                f"<script>\n{_static('frontline.js')}</script>\n")
+                f'<script type="application/json" id="fl-data-{key}">{script_json(packed(self.payload))}</script>\n'
+                f"<script>\n{squeeze(_static('frontline.js'))}</script>\n")
         figure.header.add_child(Raw(head, "FrontlineHead"), name="frontline_head")
         html = (f'<header class="fl-head" id="fl-head-{key}"></header>\n'
                 f'<footer class="fl-foot" id="fl-foot-{key}"></footer>\n')

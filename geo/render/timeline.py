@@ -70,7 +70,8 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 
 from ..errors import InvalidInput
-from .geometry import GRID, context_tolerance, expand, for_context, lines, quantise
+from .assets import squeeze
+from .geometry import GRID, context_tolerance, encode_part, expand, for_context, lines, quantise
 from .safe import clean_text, html_text, safe_url, script_json
 
 SCHEMA = "frontline.timeline/v1"
@@ -81,41 +82,6 @@ _SCRIPT_END = re.compile(r"</(script|style)", re.IGNORECASE)
 
 
 # ---- geometry --------------------------------------------------------------------------------------------------
-def _delta(coords) -> list[int]:
-    """Integer 1e-5 degree coordinates (lon, lat), first vertex absolute, then differences, flattened."""
-    import numpy as np
-
-    q = np.rint(np.asarray(coords, dtype=float)[:, :2] * SCALE).astype(np.int64)
-    d = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
-    return d.ravel().tolist()
-
-
-def encode_part(part) -> tuple[str, list] | None:
-    """Encode one quantised Polygon or LineString as ``(kind, rings)``; ``None`` if empty.
-
-    ``kind`` is ``"P"`` (rings: exterior then holes, closing vertex dropped) or ``"L"`` (one line).
-
-    Examples
-    --------
-    >>> import shapely
-    >>> encode_part(shapely.Polygon([(35, 51), (35.001, 51), (35.001, 51.001), (35, 51)]))
-    ('P', [[3500000, 5100000, 100, 0, 0, 100]])
-    >>> encode_part(shapely.LineString([(35, 51), (35.00001, 51.00002)]))
-    ('L', [[3500000, 5100000, 1, 2]])
-    >>> encode_part(shapely.Polygon()) is None
-    True
-    """
-    if part is None or part.is_empty:
-        return None
-    if part.geom_type == "Polygon":
-        rings = [part.exterior, *part.interiors]
-        out = [_delta(r.coords[:-1]) for r in rings if len(r.coords) >= 4]
-        return ("P", out) if out else None
-    if part.geom_type == "LineString":
-        return ("L", [_delta(part.coords)]) if len(part.coords) >= 2 else None
-    return None
-
-
 def _parts(geometry: dict | None, kind: str) -> list:
     """Quantised, normalised parts of a GeoJSON geometry: polygons for area statuses, lines for line statuses."""
     import shapely
@@ -472,8 +438,8 @@ def timeline_html(data: Mapping, *, asset_tags: str) -> str:
     str
         The whole HTML document.
     """
-    css = _own("timeline.css")
-    js = _own("timeline.js")
+    css = squeeze(_own("timeline.css"))
+    js = squeeze(_own("timeline.js"))
     blob = script_json(data)
     if "</" in blob:
         raise InvalidInput("escaped data blob still contains '</'")  # unreachable: '<' is \\u003c

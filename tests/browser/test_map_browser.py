@@ -66,8 +66,28 @@ def test_real_layer_drawn(open_page, asset_dir):
     assert tip and tip[0].startswith("Ukrainian-held") and tip[0].endswith("km²")
     page.mouse.move(5, 300)
     shoot(page, "kursk-2024-08-24.png")
+    # the compact geometry in the page unpacks to exactly the payload's GeoJSON (every vertex, 1e-5 degree)
+    drawn = page.evaluate("""() => {
+        const d = frontline.payload(document.querySelector('script[id^="fl-data-"]').id);
+        return d.features.map(f => frontline.unpack(f.g)).concat(
+            [frontline.unpack(d.context.border), frontline.unpack(d.context.outlines)]);
+    }""")
+    want = [f["g"] for f in p["features"]] + [p["context"]["border"], p["context"]["outlines"]]
+    assert [flat_positions(g) for g in drawn] == [flat_positions(g) for g in want]
+    assert sum(len(flat_positions(g)) for g in drawn) > 400
     assert log.problems() == []
     assert log.requests == [page.url]
+
+
+def flat_positions(g) -> list:
+    """Every (lon, lat) of a GeoJSON geometry, parts in order, rings closed (Multi* and single alike)."""
+    t, c = g["type"], g.get("coordinates")
+    if t == "GeometryCollection":
+        return [p for sub in g["geometries"] for p in flat_positions(sub)]
+    depth = {"Point": 0, "LineString": 1, "Polygon": 2, "MultiLineString": 2, "MultiPolygon": 3}[t]
+    for _ in range(depth - 1):
+        c = [p for part in c for p in part]
+    return [tuple(p) for p in c]
 
 
 def test_change_map_drawn(open_page, asset_dir):
