@@ -2,7 +2,7 @@
 
 The store is read here (every layer in the date range, its areas, the events and context files) and plain data
 is passed to :mod:`geo.render.timeline`, which never opens the store. folium is not used: the page is our own
-(see that module's docstring for why); it is imported only to name tiles through the maps' ``tile_provider``.
+(see that module's docstring for why); tiles are named through ``geo.render.tiles``, as for the maps.
 
 Decisions: the default output is ``maps/THEATRE-timeline.html``; ``--from``/``--to`` are inclusive and a range
 with no layer is an error (exit 1), as is ``--from`` after ``--to`` (exit 2); tiles default to none, as for
@@ -72,7 +72,7 @@ def tiles_spec(name: str | None) -> dict | None:
     """The tile layer named by ``--tiles`` as plain data for the page, or None for ``none``."""
     if name is None or name.lower() in ("", "none"):
         return None
-    from ..render.mapping import tile_provider
+    from ..render.tiles import tile_provider
 
     p = tile_provider(name)
     sub = p.get("subdomains", "abc")

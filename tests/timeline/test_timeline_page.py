@@ -290,3 +290,19 @@ def test_cli_tiles_by_name(small_store, tmp_path, asset_cache):
     data = json.loads(re.search(r'id="fl-data">(.*?)</script>', html, re.S).group(1))
     assert data["tiles"]["url"].startswith("https://tile.openstreetmap.org/")
     assert "img-src data: https://tile.openstreetmap.org" in html
+
+
+def test_the_timeline_never_loads_folium_or_pandas(small_store, tmp_path, asset_cache):
+    """The page is our own: with tiles named too, folium (and the pandas it pulls in) stay out of the process."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom geo.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n"
+            "    assert e.code in (0, None), e.code\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('folium', 'pandas', 'geopandas')))")
+    p = subprocess.run([sys.executable, "-c", code, "--layers", str(small_store), "timeline", "demo",
+                        "--tiles", "CartoDB.Positron", "-o", str(tmp_path / "t.html")], capture_output=True,
+                       text=True, timeout=120, env={**os.environ, "FRONTLINE_ASSETS": str(asset_cache)})
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip().splitlines()[-1] == "[]"
