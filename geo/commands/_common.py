@@ -90,6 +90,18 @@ as_of_option = click.option("--as-of", "as_of", type=TIMESTAMP, default=None,
                             help="Read the store as it stood at this time (UTC; a date means its end).")
 
 
+def date_range_options(f):
+    """``--from``/``--to`` (inclusive) of the commands that draw a range of dates (timeline, chart)."""
+    f = click.option("--to", "date_to", type=DATE, default=None, help="Last date (default: the last).")(f)
+    return click.option("--from", "date_from", type=DATE, default=None, help="First date (default: the first).")(f)
+
+
+def check_date_range(date_from: str | None, date_to: str | None) -> None:
+    """``--from`` after ``--to`` is a usage error (exit 2)."""
+    if date_from and date_to and date_from > date_to:
+        raise click.BadParameter(f"--from {date_from} is after --to {date_to}", param_hint="--from")
+
+
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # json.dumps escapes C0 itself
 

@@ -13,13 +13,12 @@ from pathlib import Path
 
 import click
 
-from ._common import DATE, THEATRE, as_of_option, store_from_ctx
+from ._common import THEATRE, as_of_option, check_date_range, date_range_options, store_from_ctx
 
 
 @click.command("chart")
 @click.argument("theatre", type=THEATRE)
-@click.option("--from", "date_from", type=DATE, default=None, help="First date (default: the first).")
-@click.option("--to", "date_to", type=DATE, default=None, help="Last date (default: the last).")
+@date_range_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Output file, .svg or .png (default maps/THEATRE-chart.svg).")
 @click.option("--width", type=click.IntRange(300, 4000), default=1000, show_default=True, help="Width in pixels.")
@@ -36,8 +35,7 @@ def command(theatre, date_from, date_to, output, width, height, as_of):
     fmt = path.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
         raise click.BadParameter(f"{path.name}: give a file ending in .svg or .png", param_hint="-o")
-    if date_from and date_to and date_from > date_to:
-        raise click.BadParameter(f"--from {date_from} is after --to {date_to}", param_hint="--from")
+    check_date_range(date_from, date_to)
     t0 = time.perf_counter()
     store = store_from_ctx()
     dates = select_dates(store, theatre, date_from=date_from, date_to=date_to, as_of=as_of)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from ._common import DATE, THEATRE, as_of_option, store_from_ctx
+from ._common import THEATRE, as_of_option, check_date_range, date_range_options, store_from_ctx
 
 CONTEXT_KINDS = ("border", "outlines", "settlements")
 
@@ -98,8 +98,7 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
 
 @click.command("timeline")
 @click.argument("theatre", type=THEATRE)
-@click.option("--from", "date_from", type=DATE, default=None, help="First date shown (default: the first).")
-@click.option("--to", "date_to", type=DATE, default=None, help="Last date shown (default: the last).")
+@date_range_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Output file (default maps/THEATRE-timeline.html).")
 @click.option("--assets", type=click.Choice(["cdn", "inline"]), default="cdn", show_default=True,
@@ -113,8 +112,7 @@ def command(theatre, date_from, date_to, output, assets, tiles, as_of):
     from ..render.assets import head_html
     from ..render.timeline import timeline_data, timeline_html
 
-    if date_from and date_to and date_from > date_to:
-        raise click.BadParameter(f"--from {date_from} is after --to {date_to}", param_hint="--from")
+    check_date_range(date_from, date_to)
     t0 = time.perf_counter()
     tile_data = tiles_spec(tiles)
     asset_tags = head_html(assets)  # before reading the store: a missing cache fails fast (exit 3)
