@@ -177,7 +177,7 @@ def _read_ogr(path: Path, *, max_vertices: int = DEFAULT_MAX_VERTICES) -> dict:
         except Exception as exc:  # pyogrio raises several DataSourceError/DataLayerError kinds
             raise ValidationError(f"cannot read with GDAL/OGR: {' '.join(str(exc).split())}",
                                   where=str(path)) from None
-        shapes = _decode_wkb(shapely, wkb, first=seen, where=str(path))
+        shapes = _decode_wkb(wkb, first=seen, where=str(path))
         vertices += int(shapely.get_num_coordinates(shapes).sum())
         if vertices > max_vertices:
             raise LimitExceeded(f"{path}: more than {max_vertices:,} vertices (the vertex limit; raise it with "
@@ -210,10 +210,12 @@ def _read_ogr(path: Path, *, max_vertices: int = DEFAULT_MAX_VERTICES) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _decode_wkb(shapely, wkb, *, first: int, where: str):
+def _decode_wkb(wkb, *, first: int, where: str):
     """Decode a batch of WKB from GDAL; a geometry GEOS refuses (a ring that is not closed, say) becomes a
     one-line :class:`ValidationError` naming the feature, never a GEOSException.
     """
+    import shapely
+
     try:
         return shapely.from_wkb(wkb)
     except shapely.errors.GEOSException:
