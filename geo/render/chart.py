@@ -178,9 +178,8 @@ def draw_chart(series: Mapping, fmt: str = "svg", *, size: tuple[int, int] = DEF
         ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=1 + len(series["series"]), fontsize=8,
                   frameon=False)
         fig.text(0.08, 1 - 0.3 / h, _mpl(series["title"]), fontsize=13, fontweight="bold", va="center")
-        half = list_rows
         for i, e in enumerate(events):
-            col, row = divmod(i, half) if half else (0, i)
+            col, row = divmod(i, list_rows)
             d = dt.date.fromisoformat(e["date"])
             title = e["title"] if len(e["title"]) <= LIST_TITLE else e["title"][:LIST_TITLE - 1] + "…"
             fig.text(0.08 + 0.46 * col, (extra - 0.1 - 0.2 * row) / h,

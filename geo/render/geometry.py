@@ -177,14 +177,14 @@ def leaflet_bounds(bounds) -> list:
 
 
 # ---- compact coordinates for our pages -------------------------------------------------------------------------
-_SCALE = round(1 / GRID)  # integer units per degree: 100,000
+SCALE = round(1 / GRID)  # integer units per degree of the compact form: 100,000
 
 
 def _delta(coords) -> list[int]:
     """Integer 1e-5 degree coordinates (lon, lat), first vertex absolute, then differences, flattened."""
     import numpy as np
 
-    q = np.rint(np.asarray(coords, dtype=float)[:, :2] * _SCALE).astype(np.int64)
+    q = np.rint(np.asarray(coords, dtype=float)[:, :2] * SCALE).astype(np.int64)
     d = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
     return d.ravel().tolist()
 

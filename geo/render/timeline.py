@@ -71,11 +71,10 @@ from importlib import resources
 
 from ..errors import InvalidInput
 from .assets import squeeze
-from .geometry import GRID, context_tolerance, encode_part, expand, for_context, lines, quantise
+from .geometry import SCALE, context_tolerance, encode_part, expand, for_context, lines, quantise
 from .safe import clean_text, html_text, safe_url, script_json
 
 SCHEMA = "frontline.timeline/v1"
-SCALE = round(1 / GRID)  # integer units per degree: 100,000
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FILE_RE = re.compile(r"\.((geo)?json|gpkg|kml|kmz|shp|fgb|zip|csv)$", re.IGNORECASE)
 _SCRIPT_END = re.compile(r"</(script|style)", re.IGNORECASE)
