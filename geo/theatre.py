@@ -36,11 +36,11 @@ from dataclasses import dataclass, field
 from .errors import InvalidInput
 
 STATUS_KINDS = ("area", "line")
-CONTEXT_KINDS = ("border", "settlements", "events", "outlines")
+CONTEXT_KINDS = ("border", "settlements", "events", "outlines", "countries")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-DEFAULT_COLOURS = ("#1f6fb4", "#9e9e9e", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
+DEFAULT_COLOURS = ("#1f6fb4", "#f0a830", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
 
 
 def check_name(name: str) -> str:

@@ -11,7 +11,7 @@ from ._common import THEATRE, store_from_ctx
 
 @click.command("context")
 @click.argument("theatre", type=THEATRE)
-@click.argument("kind", type=click.Choice(["settlements", "events", "border", "outlines"]))
+@click.argument("kind", type=click.Choice(["settlements", "events", "border", "outlines", "countries"]))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def command(theatre, kind, path):
     """Validate FILE and install it as THEATRE's KIND layer (copied into context/, named in theatre.toml)."""

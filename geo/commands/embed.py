@@ -2,8 +2,10 @@
 
 Files written in the output folder (default ``maps/``), for a stem ``kursk-2024-08-24`` (with ``--since``,
 ``kursk-2024-08-24-since-2024-08-12``): ``STEM.html`` (the map), ``STEM.embed.html`` (the snippet to paste),
-``STEM.alt.txt`` (the alt text) and ``STEM.png``. The snippet names the map and image by their file names, or
-under ``--base-url`` where they will be published.
+``STEM.alt.txt`` (the alt text), ``STEM.png`` (for AMP, RSS, print and social posts; the page's ``og:image``,
+absolute under ``--base-url``) and, with ``--static svg``, ``STEM.svg`` (the server-drawn map with its title,
+legend, caption and credits, for print desks). The snippet names the map by its file name, or under
+``--base-url`` where it will be published.
 
 The PNG is a Chromium screenshot of a self-contained copy of the map (assets inline, so that it draws without a
 network) where Chromium, Playwright and the asset cache are present; else matplotlib draws it (``--png
@@ -31,15 +33,19 @@ from .map import default_name, map_inputs, map_options
               help="Where the files will be published (http(s)); default: relative file names.")
 @click.option("--ratio", default="4:3", show_default=True, metavar="W:H", help="Aspect ratio of the iframe box.")
 @click.option("--png", "png_mode", type=click.Choice(["auto", "chromium", "matplotlib"]), default="auto",
-              show_default=True, help="How to draw the static image.")
+              show_default=True, help="How to draw the static PNG: a Chromium screenshot, or matplotlib.")
+@click.option("--static", "static_kind", type=click.Choice(["png", "svg"]), default="png", show_default=True,
+              help="Also write the static map as SVG (server-drawn, with title, legend, caption and credits) for "
+                   "print desks; the PNG is written either way.")
 @map_options
-def command(theatre, date, outdir, base_url, ratio, png_mode, since, as_of, tiles, assets, title, width, height):
+def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since, as_of, tiles, assets, title,
+            width, height):
     """Write THEATRE's map of DATE with an iframe snippet, alt text and a static PNG for articles."""
     from ..errors import InvalidInput, MissingResource
     from ..render import assets as asset_cache
     from ..render.embed import PNG_SIZE, chromium_path, draw_png, iframe_snippet, screenshot
     from ..render.mapping import build_map, save_map
-    from ..render.payload import alt_text, change_totals, format_date
+    from ..render.payload import alt_text, change_totals, format_span
     from ..render.safe import clean_text, safe_url
 
     if (width is None) != (height is None):
@@ -55,7 +61,9 @@ def command(theatre, date, outdir, base_url, ratio, png_mode, since, as_of, tile
     inputs = map_inputs(store, theatre, date, since=since, as_of=as_of)
     stem = default_name(theatre, date, since)
     outdir.mkdir(parents=True, exist_ok=True)
-    m = build_map(**inputs, title=title, tiles=tiles, assets=assets, width=width, height=height)
+    base = "" if base_url is None else base_url.rstrip("/") + "/"
+    image = f"{base}{stem}.png"
+    m = build_map(**inputs, title=title, tiles=tiles, assets=assets, width=width, height=height, image=image)
     html_path = save_map(m, outdir / f"{stem}.html")
 
     t = inputs["theatre"]
@@ -74,17 +82,25 @@ def command(theatre, date, outdir, base_url, ratio, png_mode, since, as_of, tile
     if png_mode != "matplotlib" and can_chromium:
         inline = build_map(**inputs, title=title, tiles=tiles, assets="inline", width=width, height=height)
         with tempfile.TemporaryDirectory() as tmp:
-            screenshot(save_map(inline, Path(tmp) / "map.html"), png_path, size=size)
+            screenshot(save_map(inline, Path(tmp) / "map.html"), png_path, size=size,
+                       full_page=not (width and height))
         how = "chromium"
     else:
         draw_png(m.payload, png_path, size=size)
 
-    base = "" if base_url is None else base_url.rstrip("/") + "/"
+    written = [html_path, outdir / f"{stem}.embed.html", outdir / f"{stem}.alt.txt", png_path]
+    if static_kind == "svg":
+        from ..render.static_map import map_svg
+
+        svg_path = outdir / f"{stem}.svg"
+        svg_path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + map_svg(m.payload, standalone=True) + "\n",
+                            encoding="utf-8")
+        written.append(svg_path)
     label = clean_text(title or t.title)
-    frame_title = f"Map: {label}, {format_date(inputs['date'])}" + (f", changes since {since}" if since else "")
+    frame_title = f"Map: {label}, {format_span(since, inputs['date'])}"
     snippet = iframe_snippet(f"{base}{html_path.name}", title=frame_title, alt=alt, png=f"{base}{png_path.name}",
                              ratio=(rw, rh))
     (outdir / f"{stem}.embed.html").write_text(snippet, encoding="utf-8")
-    for p in (html_path, outdir / f"{stem}.embed.html", outdir / f"{stem}.alt.txt", png_path):
+    for p in written:
         click.echo(f"{p} ({p.stat().st_size / 1024:.1f} KB)")
     click.echo(f"png drawn with {how}; {time.perf_counter() - t0:.2f} s")

@@ -21,7 +21,7 @@ import click
 
 from ._common import DATE, THEATRE, as_of_option, store_from_ctx
 
-CONTEXT_KINDS = ("border", "outlines", "settlements")
+CONTEXT_KINDS = ("border", "outlines", "settlements", "countries")
 
 
 def default_name(theatre: str, date: str, since: str | None) -> str:

@@ -1,15 +1,23 @@
 """Embedding a map in an article: the iframe snippet, and a static PNG for print, social cards and no-JS readers.
 
-Decisions:
+Decisions (Datawrapper's responsive embed is the model):
 
-* The snippet is a responsive box at a fixed aspect ratio (default 4:3; the padding-bottom technique, which every
-  browser and CMS sanitiser keeps) holding an ``<iframe>`` with ``title``, ``loading="lazy"``,
-  ``referrerpolicy="no-referrer"`` and ``sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox"``:
-  the map's scripts run, its source links open in a new tab, and nothing in the frame can touch the article
-  (no same-origin access). A ``<noscript>`` image with the alt text follows, for readers without JavaScript.
+* The snippet is an ``<iframe>`` with ``title``, ``loading="lazy"``, ``referrerpolicy="no-referrer"`` and
+  ``sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox"`` (the map's scripts run, its links open
+  a new tab, nothing in the frame can touch the article), full width, with a sensible size *without* script: the
+  ratio (default 4:3) as CSS ``aspect-ratio`` and a ``min-height`` of 460 px, so that a phone's frame still
+  holds the title, a map of at least 200 px, the legend and the caption.
+* With the snippet's small loader script, the frame takes the height the page asks for: the page posts
+  ``{"frontline-height": {KEY: px}}`` to its parent; the loader accepts a message only from the window of one
+  of its own frames (``event.source === frame.contentWindow``), whose origin is the map's origin or ``"null"``
+  (a sandboxed frame without ``allow-same-origin`` has an opaque origin), and a height between 200 and 4,000 px.
+  It is idempotent: pasting several maps in one article installs one listener.
+* No ``<noscript>`` image: with JavaScript off, the frame's page shows its own static drawing, so an image as
+  well would show the map twice. The PNG (and the alt text) are for where no iframe goes: AMP, RSS, print, social.
 * The PNG is a screenshot of the page in headless Chromium (:func:`screenshot`) where Chromium and Playwright
-  are present: what readers see. Otherwise it is drawn with matplotlib from the same payload (:func:`draw_png`):
-  polygons, lines, context, labels, legend, title and caption, no basemap.
+  are present, with ``html.fl-static-shot`` set: no zoom buttons or hints, the sources opened, every label inside.
+  Otherwise it is drawn with matplotlib from the same payload (:func:`draw_png`). ``embed --static svg`` writes
+  the server-side drawing of :mod:`geo.render.static_map` instead, for print desks.
 """
 
 from __future__ import annotations
@@ -47,30 +55,42 @@ def check_src(src: str) -> str:
     raise InvalidInput(f"{src!r} is neither an http(s) URL nor a plain relative path")
 
 
-def iframe_snippet(src: str, *, title: str, alt: str, png: str | None = None, ratio=DEFAULT_RATIO) -> str:
-    """The HTML to paste into an article: a responsive iframe at ``ratio`` (width, height), and a no-JS image.
+#: the loader pasted with every snippet (constant: no data in it); see the module's decisions
+LOADER = (
+    "<script>!function(){if(window.frontlineEmbed)return;window.frontlineEmbed=1;"
+    "window.addEventListener(\"message\",function(e){var d=e.data&&e.data[\"frontline-height\"];"
+    "if(!d||typeof d!==\"object\")return;var f=document.querySelectorAll(\"iframe[data-frontline]\");"
+    "for(var i=0;i<f.length;i++){if(f[i].contentWindow!==e.source)continue;var o;"
+    "try{o=new URL(f[i].src,location.href).origin}catch(x){return}"
+    "if(e.origin!==o&&e.origin!==\"null\")return;for(var k in d){var h=+d[k];"
+    "if(h>=200&&h<=4000){f[i].style.height=Math.ceil(h)+\"px\";f[i].style.minHeight=\"0\";"
+    "f[i].style.aspectRatio=\"auto\"}}}})}();</script>"
+)
+
+
+def iframe_snippet(src: str, *, title: str, alt: str | None = None, png: str | None = None,
+                   ratio=DEFAULT_RATIO, min_height: int = 460) -> str:
+    """The HTML to paste into an article: a full-width iframe at ``ratio`` without script, and the loader that
+    lets it take the height its page asks for.
+
+    ``alt`` and ``png`` are kept for callers that pass them (the alt text and the PNG are written beside the
+    snippet for AMP, RSS and social posts); the snippet itself shows no image (see the module's decisions).
 
     Examples
     --------
-    >>> s = iframe_snippet("m.html", title="Map <1>", alt="A map.", png="m.png")
-    >>> 'title="Map &lt;1&gt;"' in s and 'loading="lazy"' in s and "padding-bottom:75%" in s
+    >>> s = iframe_snippet("m.html", title="Map <1>")
+    >>> 'title="Map &lt;1&gt;"' in s and 'loading="lazy"' in s and "aspect-ratio:4/3" in s and "<noscript" not in s
     True
     """
     w, h = (int(v) for v in ratio)
     if w <= 0 or h <= 0:
         raise InvalidInput(f"aspect ratio {ratio!r} must be two positive numbers")
-    pad = f"{100 * h / w:.4f}".rstrip("0").rstrip(".")
     out = [
-        f'<div class="frontline-embed" style="position:relative;width:100%;height:0;padding-bottom:{pad}%;'
-        'overflow:hidden">',
-        f'<iframe src="{html_text(check_src(src))}" title="{html_text(title)}" loading="lazy" '
+        f'<iframe data-frontline src="{html_text(check_src(src))}" title="{html_text(title)}" loading="lazy" '
         'referrerpolicy="no-referrer" sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox" '
-        'style="position:absolute;top:0;left:0;width:100%;height:100%;border:0"></iframe>',
-        "</div>",
+        f'style="display:block;width:100%;border:0;aspect-ratio:{w}/{h};min-height:{int(min_height)}px"></iframe>',
+        LOADER,
     ]
-    if png:
-        out.append(f'<noscript><img src="{html_text(check_src(png))}" alt="{html_text(alt)}" '
-                   'style="width:100%;height:auto"></noscript>')
     return "\n".join(out) + "\n"
 
 
@@ -84,8 +104,9 @@ def chromium_path() -> str | None:
     return shutil.which("chromium")
 
 
-def screenshot(html_path, png_path, *, size=PNG_SIZE, timeout_ms: int = 20000) -> Path:
-    """Open ``html_path`` in headless Chromium and save a PNG of the page at ``size`` pixels.
+def screenshot(html_path, png_path, *, size=PNG_SIZE, timeout_ms: int = 20000, full_page: bool = False) -> Path:
+    """Open ``html_path`` in headless Chromium and save a PNG of the page at ``size`` pixels (``full_page``: as
+    tall as the page, at least ``size``'s height, so the opened sources are whole).
 
     Raises
     ------
@@ -113,7 +134,12 @@ def screenshot(html_path, png_path, *, size=PNG_SIZE, timeout_ms: int = 20000) -
                     page.wait_for_load_state("networkidle", timeout=5000)  # tiles, where there is a network
                 except Exception:  # noqa: BLE001 - a basemap that never settles must not stop the screenshot
                     pass
-                page.screenshot(path=str(png_path))
+                # a still image: no controls, the sources opened (what the static image must credit)
+                page.evaluate("document.documentElement.classList.add('fl-static-shot');"
+                              "document.querySelectorAll('.fl-sources').forEach(function(d){d.open=true});"
+                              "window.dispatchEvent(new Event('resize'))")
+                page.wait_for_timeout(100)
+                page.screenshot(path=str(png_path), full_page=full_page)
             finally:
                 browser.close()
 

@@ -1,7 +1,14 @@
-/* frontline: draw a map payload (geo/render/payload.py) with Leaflet.
-   Every text from data is written with textContent, never innerHTML; a link is made only for http(s). */
+/* frontline: draw a map payload (geo/render/payload.py) with Leaflet over the page the server wrote.
+   The title, legend, caption, figures and credits are already in the HTML; this script adds the live map, hides
+   the static drawing once Leaflet has drawn, keeps the page's scroll (two fingers or ctrl + wheel move the map),
+   drops labels that collide or leave the frame, and tells an embedding article its height.
+   Every text from data is written with textContent, never innerHTML. */
 var frontline = (function () {
   "use strict";
+
+  var HINT_TOUCH = "Use two fingers to move the map";
+  var HINT_WHEEL = "Use ctrl + scroll to zoom the map";
+  var HINT_WHEEL_MAC = "Use \u2318 + scroll to zoom the map";
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -29,60 +36,34 @@ var frontline = (function () {
     return name;
   }
 
-  function legend(map, items) {
-    var ctl = L.control({ position: "topright" });
-    ctl.onAdd = function () {
-      var box = el("div", "fl-legend");
-      items.forEach(function (it) {
-        var row = el("div", "fl-li fl-li-" + it.kind);
-        var sw = el("span", "fl-sw fl-sw-" + it.kind);
-        sw.style.borderColor = it.colour;
-        if (it.kind === "area" || it.kind === "gained" || it.kind === "lost" || it.kind === "place") {
-          sw.style.backgroundColor = it.colour;
-        }
-        row.appendChild(sw);
-        row.appendChild(el("span", "fl-t", it.label));
-        if (it.value) row.appendChild(el("span", "fl-v", it.value));
-        row.title = it.label + (it.value ? ": " + it.value : "");
-        box.appendChild(row);
-      });
-      L.DomEvent.disableClickPropagation(box);
-      return box;
-    };
-    return ctl.addTo(map);
-  }
-
-  function credits(target, items) {
-    items.forEach(function (a, i) {
-      if (i) target.appendChild(document.createTextNode(" · "));
-      var span = el("span", "fl-credit");
-      if (a.label) span.appendChild(el("span", "fl-t", a.label));
-      var href = safeHref(a.href);
-      if (href) {
-        var link = el("a", "fl-t", a.text);
-        link.href = href;
-        link.rel = "noopener noreferrer";
-        link.target = "_blank";
-        span.appendChild(link);
-      } else {
-        span.appendChild(el("span", "fl-t", a.text));
-      }
-      target.appendChild(span);
-    });
-  }
-
-  // Hide the place labels that would overlap a label drawn before them (the places' order is their priority).
-  function declutter(labels) {
+  // Keep each label, in rank order, only if it lies wholly inside the map and overlaps no label or dot kept
+  // before it; a dropped place loses its dot too. Countries come first.
+  function declutter(map, labels) {
+    var frame = map.getContainer().getBoundingClientRect();
     var kept = [];
-    labels.forEach(function (t) {
-      var node = t.getElement();
+    var gap = 3;  // px kept free around every label and dot
+    function hit(r) {
+      return kept.some(function (k) {
+        return r.left - gap < k.right && r.right + gap > k.left && r.top - gap < k.bottom && r.bottom + gap > k.top;
+      });
+    }
+    labels.forEach(function (it) {
+      var node = it.tooltip.getElement();
+      var dot = it.marker && it.marker.getElement ? it.marker.getElement() : null;
       if (!node) return;
       node.style.visibility = "";
+      if (dot) dot.style.visibility = "";
       var r = node.getBoundingClientRect();
-      var clash = kept.some(function (k) {
-        return r.left < k.right && r.right > k.left && r.top < k.bottom && r.bottom > k.top;
-      });
-      if (clash) node.style.visibility = "hidden"; else kept.push(r);
+      var d = dot ? dot.getBoundingClientRect() : null;
+      var inside = r.left >= frame.left + 2 && r.right <= frame.right - 2 && r.top >= frame.top + 2 &&
+        r.bottom <= frame.bottom - 2;
+      if (!inside || hit(r) || (d && hit(d))) {
+        node.style.visibility = "hidden";
+        if (dot) dot.style.visibility = "hidden";
+      } else {
+        kept.push(r);
+        if (d) kept.push(d);
+      }
     });
   }
 
@@ -117,22 +98,82 @@ var frontline = (function () {
     return layer;
   }
 
+  // One finger scrolls the article and a plain wheel scrolls the page; two fingers, or ctrl/cmd + wheel, move
+  // and zoom the map, with a short hint otherwise (the behaviour of Leaflet.GestureHandling).
+  function gestures(map, hint) {
+    var box = map.getContainer();
+    var timer = null;
+    var mac = /Mac|iPhone|iPad/.test(navigator.platform || "");
+    function say(text) {
+      if (!hint) return;
+      hint.textContent = text;
+      hint.classList.add("fl-show");
+      clearTimeout(timer);
+      timer = setTimeout(function () { hint.classList.remove("fl-show"); }, 1400);
+    }
+    map.scrollWheelZoom.disable();
+    box.addEventListener("wheel", function (e) {
+      if (e.ctrlKey || e.metaKey) {
+        e.preventDefault();
+        var at = map.mouseEventToContainerPoint(e);
+        map.setZoomAround(at, map.getZoom() + (e.deltaY < 0 ? 0.5 : -0.5));
+        if (hint) hint.classList.remove("fl-show");
+      } else {
+        say(mac ? HINT_WHEEL_MAC : HINT_WHEEL);
+      }
+    }, { passive: false });
+    var touch = ("ontouchstart" in window) || (navigator.maxTouchPoints || 0) > 0;
+    if (!touch) return;
+    map.dragging.disable();
+    box.addEventListener("touchstart", function (e) {
+      if (e.touches.length >= 2) {
+        map.dragging.enable();
+        if (hint) hint.classList.remove("fl-show");
+      } else {
+        map.dragging.disable();
+        say(HINT_TOUCH);
+      }
+    }, { passive: true });
+    box.addEventListener("touchend", function (e) {
+      if (e.touches.length < 2) map.dragging.disable();
+    }, { passive: true });
+  }
+
+  // The map's height when the page is as tall as it needs (the CSS clamps of .fl-mapbox), and the page's height
+  // at that map height: what an embedding article should give the frame.
+  function naturalHeight(mapbox) {
+    var w = document.documentElement.clientWidth;
+    var fixed = w < 640 ? Math.min(Math.max(240, w), 640) : Math.min(Math.max(220, 0.62 * w), 640);
+    var kids = document.body.children, sum = 0;
+    for (var i = 0; i < kids.length; i++) {
+      var s = getComputedStyle(kids[i]);
+      if (s.position === "absolute" || s.display === "none") continue;
+      sum += kids[i].getBoundingClientRect().height + parseFloat(s.marginTop) + parseFloat(s.marginBottom);
+    }
+    return Math.ceil(sum - mapbox.getBoundingClientRect().height + fixed);
+  }
+
+  function tellParent(key, mapbox) {
+    if (window.parent === window) return;
+    var last = 0;
+    function post() {
+      var h = naturalHeight(mapbox);
+      if (Math.abs(h - last) < 2) return;
+      last = h;
+      var msg = {};
+      msg[key] = h;
+      try { window.parent.postMessage({ "frontline-height": msg }, "*"); } catch (err) { /* no parent to tell */ }
+    }
+    post();
+    window.addEventListener("resize", post);
+    document.querySelectorAll("details").forEach(function (d) { d.addEventListener("toggle", post); });
+  }
+
   function draw(map, d) {
-    var head = document.getElementById("fl-head-" + d.key);
-    var foot = document.getElementById("fl-foot-" + d.key);
     var c = d.colours, ctx = d.context || {};
-    document.title = d.title + " · " + d.dateText;
-    if (head) {
-      head.appendChild(el("h1", "fl-title", d.title));
-      head.appendChild(el("span", "fl-date", d.since ? d.since + " → " + d.dateText : d.dateText));
-    }
-    if (foot) {
-      foot.appendChild(el("p", "fl-caption", d.caption));
-      var attr = el("p", "fl-attr");
-      credits(attr, d.attribution);
-      foot.appendChild(attr);
-    }
-    map.invalidateSize(false);  // the header and footer took their room: size the map before fitting
+    var mapbox = map.getContainer().parentNode;
+    var hint = mapbox.querySelector(".fl-hint");
+    map.invalidateSize(false);
     pane(map, "fl-context", 350);
     pane(map, "fl-changes", 420);
     pane(map, "fl-lines", 440);
@@ -160,27 +201,41 @@ var frontline = (function () {
       geo(f.g, { pane: "fl-changes", className: "fl-change fl-" + f.k,
         style: gained
           ? { color: col, weight: 1.5, opacity: 1, fillColor: col, fillOpacity: 0.55 }
-          : { color: col, weight: 2, opacity: 1, dashArray: "5 4", fillColor: col, fillOpacity: 0.3 } }, f.t).addTo(map);
+          : { color: col, weight: 2, opacity: 1, dashArray: "5 4", fillColor: col, fillOpacity: 1 } }, f.t).addTo(map);
     });
     var labels = [];
+    (ctx.countries || []).forEach(function (p) {
+      var m = L.marker(p.ll, { pane: "fl-places", interactive: false, keyboard: false,
+        icon: L.divIcon({ className: "fl-country-anchor", iconSize: [0, 0] }) })
+        .bindTooltip(el("span", "fl-t", p.n), { permanent: true, direction: "center", className: "fl-country",
+          interactive: false })
+        .addTo(map);
+      labels.push({ tooltip: m.getTooltip(), marker: null });
+    });
     (ctx.places || []).forEach(function (p) {
       var dot = L.circleMarker(p.ll, { pane: "fl-places", radius: 3, color: "#ffffff", weight: 1,
         fillColor: c.place, fillOpacity: 1, className: "fl-place-dot", interactive: false })
         .bindTooltip(el("span", "fl-t", p.n), { permanent: true, direction: "right", offset: [4, 0],
           className: "fl-place", interactive: false })
         .addTo(map);
-      labels.push(dot.getTooltip());
+      labels.push({ tooltip: dot.getTooltip(), marker: dot });
     });
-    // Keep the drawing clear of the legend where the map is wide enough to spare its width.
-    var box = legend(map, d.legend).getContainer();
-    var room = map.getSize().x > 2.2 * box.offsetWidth ? box.offsetWidth + 12 : 0;
-    map.fitBounds(d.bounds, { paddingBottomRight: [room, 0] });
-    declutter(labels);
-    map.on("zoomend", function () { declutter(labels); });
+    // Keep the drawing clear of the legend where it lies over the map (wide frames).
+    var legendBox = document.querySelector(".fl-legend");
+    var over = legendBox && getComputedStyle(legendBox).position === "absolute";
+    var room = over ? legendBox.offsetWidth + 16 : 0;
+    map.fitBounds(d.bounds, { paddingTopLeft: [8, 8], paddingBottomRight: [room + 8, 8] });
+    declutter(map, labels);
+    map.on("zoomend moveend", function () { declutter(map, labels); });
     L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
-    map.getContainer().setAttribute("aria-label", d.title + ", " + d.dateText + ". " + d.caption);
+    map.getContainer().setAttribute("aria-label", "Interactive map: " + d.description);
     map.getContainer().setAttribute("role", "region");
-    if (!document.documentElement.lang) document.documentElement.lang = "en";  // our words are English
+    gestures(map, hint);
+    document.documentElement.classList.add("fl-live");
+    window.addEventListener("beforeprint", function () {
+      document.querySelectorAll("details").forEach(function (x) { x.open = true; });
+    });
+    tellParent(d.key, mapbox);
     return map;
   }
 
@@ -188,6 +243,6 @@ var frontline = (function () {
     return JSON.parse(document.getElementById(id).textContent);
   }
 
-  return { el: el, safeHref: safeHref, tip: tip, legend: legend, credits: credits, declutter: declutter,
-    draw: draw, payload: payload, unpack: unpack };
+  return { el: el, safeHref: safeHref, tip: tip, declutter: declutter, draw: draw, payload: payload,
+    unpack: unpack, naturalHeight: naturalHeight };
 })();

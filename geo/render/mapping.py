@@ -25,9 +25,25 @@ How the page is put together (decided here):
 * Small: in the page, geometry is packed (:func:`geo.render.geometry.pack`: integers on the 1e-5° grid,
   delta-encoded, about 10 bytes a vertex against folium's 40) and ``frontline.js`` unpacks it for Leaflet; our JS
   and CSS go in without indentation and comment lines (:func:`geo.render.assets.squeeze`).
-* Layout: title and date above the map, caption (figures) and attribution (the theatre's lines, then the
-  source and note of the version drawn) below it, legend at the top right, scale bar at the bottom left. The
-  page fills its frame (an iframe in an article) unless ``width``/``height`` fix it in pixels.
+* Readers first (:func:`page_body`): everything a reader needs is in the file as HTML, written on the server and
+  escaped: ``<html lang>``, ``<title>``, a description and Open Graph/Twitter meta; the title and dates; the
+  legend; the caption; a table of the figures (status, km², change) in a ``<details>``; a one-line credit
+  whose "Sources" disclosure opens the whole attribution (never a scroll box), every link opening a new tab
+  (``target="_blank" rel="noopener"``). Under the live map lies the static drawing of the same map
+  (:mod:`geo.render.static_map`, two sizes: narrow frames and wide ones), which is what a reader sees with
+  JavaScript off or when Leaflet cannot load, and what prints; ``frontline.js`` hides it only once Leaflet has
+  drawn (class ``fl-live`` on ``<html>``).
+* Layout: title and dates above the map (two lines at most on a phone), legend over the map's top right on wide
+  frames and below the map on narrow ones (under 640 px), then caption, figures and credit. The map takes
+  ``clamp(240px, 100vw, 640px)`` of height on a narrow frame and ``clamp(220px, 62vw, 640px)`` on a wide one,
+  and the rest of a taller frame; the page fills its frame (an iframe in an article) unless ``width``/``height``
+  fix it in pixels. In a frame, the page posts its natural height to its parent
+  (``{"frontline-height": {KEY: px}}``) for the embed's loader (:mod:`geo.render.embed`).
+* Leaflet's attribution control is off (its default prefix draws a flag, a statement the newsroom did not
+  make, and it takes HTML): Leaflet, the tiles and the sources are credited in our own credit line, as plain
+  links. One finger scrolls the page and two fingers pan the map; ctrl (or ⌘) + wheel zooms, a plain wheel
+  scrolls the page, each with a short hint (Leaflet.GestureHandling's behaviour, in a few lines of
+  ``frontline.js``). Pinch zoom of the page stays allowed (no ``user-scalable=no``).
 * A Content-Security-Policy ``<meta>`` (:func:`content_security_policy`) lets only the page's own inline scripts
   (by hash), the pinned CDN and the tile server in: defence in depth behind the escaping, and the page's own
   guarantee that, inline and without tiles, no request leaves the file.
@@ -48,12 +64,14 @@ from pathlib import Path
 
 import folium
 from branca.element import Element, Figure
+from folium.template import Template
 
 from ..errors import InvalidInput
 from .assets import ASSET_MODES, asset_hosts, head_html, squeeze
 from .geometry import pack, zoom_for_bounds
-from .payload import UNION, map_payload
-from .safe import script_json
+from .payload import UNION, format_km2, map_payload, payload_key
+from .safe import clean_text, html_text, safe_url, script_json
+from .static_map import map_svg
 from .tiles import tile_provider  # noqa: F401  (part of this module's API)
 
 
@@ -105,15 +123,13 @@ class Overlay(Element):
         key = self.payload["key"]
         css = squeeze(_static("frontline.css"))
         if self.width and self.height:
-            css += f"html,body{{width:{int(self.width)}px;height:{int(self.height)}px}}\n"
+            css += (f"html,body{{width:{int(self.width)}px;height:{int(self.height)}px;min-height:0}}\n"
+                    ".fl-mapbox{height:auto;flex:1 1 0}\n")
         head = (f"<style>\n{css}</style>\n"
                 f'<script type="application/json" id="fl-data-{key}">{script_json(packed(self.payload))}</script>\n'
                 f"<script>\n{squeeze(_static('frontline.js'))}</script>\n")
         figure.header.add_child(Raw(head, "FrontlineHead"), name="frontline_head")
-        html = (f'<header class="fl-head" id="fl-head-{key}"></header>\n'
-                f'<footer class="fl-foot" id="fl-foot-{key}"></footer>\n')
-        figure.html.add_child(Raw(html, "FrontlineHtml"), name="frontline_html")
-        script = f'frontline.draw({self._parent.get_name()}, frontline.payload("fl-data-{key}"));\n'
+        script = f'frontline.draw({self._parent.get_name()}, frontline.payload("fl-data-{key}"));\n}}\n'
         figure.script.add_child(Raw(script, "FrontlineScript"), name="frontline_script")
         return ""
 
@@ -164,22 +180,141 @@ def tile_origin(provider) -> str | None:
     return f"{parts.scheme}://{host}"
 
 
+LEAFLET_CREDIT = {"label": "Map: ", "text": "Leaflet", "href": "https://leafletjs.com"}
+
+
+def _link(text: str, href: str | None) -> str:
+    url = safe_url(href) if href else None
+    if url is None:
+        return html_text(text, max_len=2000)
+    return (f'<a href="{html_text(url, max_len=2000)}" target="_blank" rel="noopener">'
+            f"{html_text(text, max_len=2000)}</a>")
+
+
+def _swatch(it: dict) -> str:
+    colour = html_text(it.get("colour", "#444444"))
+    return f'<span class="fl-sw fl-sw-{html_text(it["kind"])}" style="--c:{colour}"></span>'
+
+
+def figures_table(payload: dict) -> str:
+    """The figures of the map as an HTML table (status, km², and the change when the map shows one)."""
+    t = payload.get("table") or {}
+    change = t.get("change")
+    head = "<tr><th scope=\"col\">Status</th><th scope=\"col\">km²</th>"
+    if change is not None:
+        head += f'<th scope="col">Gained since {html_text(t.get("since"))}</th><th scope="col">Lost</th>'
+    rows = []
+
+    def row(label, km2, g=None, lo=None, total=False):
+        cells = f'<th scope="row">{html_text(label)}</th><td>{format_km2(km2)}</td>'
+        if change is not None:
+            cells += f"<td>{format_km2(g or 0)}</td><td>{format_km2(lo or 0)}</td>"
+        return f'<tr class="fl-total">{cells}</tr>' if total else f"<tr>{cells}</tr>"
+
+    for r in t.get("rows", []):
+        rows.append(row(r["label"], r["km2"], r.get("gained"), r.get("lost")))
+    if t.get("total") is not None and len(t.get("rows", [])) > 1:
+        rows.append(row("All area statuses (union)", t["total"], (change or {}).get("gained"),
+                        (change or {}).get("lost"), total=True))
+    return ('<table class="fl-table"><caption>Figures, ' + html_text(payload.get("span", "")) +
+            " (areas on the WGS84 ellipsoid)</caption><thead>" + head + "</tr></thead><tbody>" + "".join(rows)
+            + "</tbody></table>")
+
+
+def page_body(payload: dict, map_html: str) -> str:
+    """The page's body around the Leaflet container ``map_html``: header, stage (live map, static drawing,
+    gesture hint, legend), caption, figures, credits. Every text is escaped here; nothing waits for a script.
+    """
+    key = payload["key"]
+    legend = "".join(f'<li class="fl-li fl-li-{html_text(it["kind"])}">{_swatch(it)}'
+                     f'<span class="fl-t">{html_text(it["label"])}</span>'
+                     + (f' <span class="fl-v">{html_text(it["value"])}</span>' if it.get("value") else "") + "</li>"
+                     for it in payload.get("legend", []))
+    credits = [*payload.get("attribution", []), LEAFLET_CREDIT]
+    items = "".join(f'<li>{html_text(a.get("label", ""))}{_link(a.get("text", ""), a.get("href"))}</li>'
+                    for a in credits)
+    short = " · ".join(x for x in [(payload.get("attribution") or [{}])[0].get("text", ""), "Leaflet"] if x)
+    desc = html_text(payload.get("description", ""), max_len=2000)
+    tag = f'<svg role="img" aria-label="{desc}" focusable="false" '
+    narrow = map_svg(payload, width=360, height=300, font=12, id_prefix=f"fl-n-{key}").replace(
+        "<svg ", tag.replace("<svg ", '<svg data-size="narrow" '), 1).replace('class="fl-static-svg"',
+                                                                             'class="fl-static-svg fl-static-narrow"')
+    wide = map_svg(payload, width=760, height=520, font=13, id_prefix=f"fl-w-{key}").replace(
+        "<svg ", tag.replace("<svg ", '<svg data-size="wide" '), 1).replace('class="fl-static-svg"',
+                                                                           'class="fl-static-svg fl-static-wide"')
+    return (
+        f'<header class="fl-head"><h1 class="fl-title">{html_text(payload["title"])}</h1> '
+        f'<p class="fl-date">{html_text(payload.get("span", ""))}</p></header>\n'
+        f'<div class="fl-stage"><div class="fl-mapbox">\n{map_html}\n'
+        f'<div class="fl-static">{narrow}{wide}'
+        "</div>\n"
+        '<div class="fl-hint" aria-hidden="true"></div></div>\n'
+        f'<ul class="fl-legend">{legend}</ul></div>\n'
+        '<footer class="fl-foot">\n'
+        f'<p class="fl-caption">{html_text(payload.get("caption", ""), max_len=2000)}</p>\n'
+        f'<details class="fl-figures"><summary>Figures</summary>{figures_table(payload)}</details>\n'
+        f'<details class="fl-sources"><summary><span class="fl-credit">Sources: {html_text(short, max_len=2000)}'
+        f'</span></summary><ul class="fl-attr">{items}</ul></details>\n'
+        "</footer>\n"
+        f'<svg class="fl-defs" width="0" height="0" aria-hidden="true" focusable="false"><defs>'
+        f'<pattern id="fl-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+        f'<rect width="6" height="6" fill="{html_text(payload["colours"]["lost"])}" fill-opacity="0.18"/>'
+        f'<line x1="0" y1="0" x2="0" y2="6" stroke="{html_text(payload["colours"]["lost"])}" stroke-width="2.2"/>'
+        "</pattern></defs></svg>\n"
+    )
+
+
+def head_meta(payload: dict, *, image: str | None = None) -> str:
+    """``<title>``, description, Open Graph and Twitter meta of a map page, escaped (the file itself carries them,
+    for link previews, screen readers and readers without JavaScript).
+    """
+    title = html_text(f"{payload['title']} · {payload.get('span', '')}", max_len=400)
+    desc = html_text(payload.get("description", ""), max_len=1000)
+    out = [f"<title>{title}</title>", f'<meta name="description" content="{desc}">',
+           f'<meta property="og:title" content="{title}">', f'<meta property="og:description" content="{desc}">',
+           '<meta property="og:type" content="website">']
+    if image:
+        out.append(f'<meta property="og:image" content="{html_text(image, max_len=2000)}">')
+        out.append('<meta name="twitter:card" content="summary_large_image">')
+    else:
+        out.append('<meta name="twitter:card" content="summary">')
+    out.append(f'<meta name="twitter:title" content="{title}">')
+    return "\n".join(out) + "\n"
+
+
 class FrontlineFigure(Figure):
-    """A ``Figure`` whose page carries a Content-Security-Policy computed from the page it renders."""
+    """Our own document around folium's parts: lang, meta, the readers' body, scripts inside ``<body>``, and a
+    Content-Security-Policy computed from the page it renders.
+    """
 
     def __init__(self, *, script_hosts=(), img_hosts=()):
         super().__init__()
         self.script_hosts = tuple(script_hosts)
         self.img_hosts = tuple(img_hosts)
+        self.payload: dict | None = None
+        self.image: str | None = None
+        self.header._children.clear()  # branca's charset meta: ours is written below
 
     def render(self, **kwargs) -> str:
-        html = super().render(**kwargs)
+        for child in self._children.values():
+            child.render(**kwargs)
+        header = self.header.render(**kwargs)
+        body = self.html.render(**kwargs)
+        script = self.script.render(**kwargs)
+        p = self.payload or {}
+        if p:
+            body = page_body(p, body)
+        html = (
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "@@CSP@@"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            '<meta name="referrer" content="no-referrer">\n'
+            + (head_meta(p, image=self.image) if p else "")
+            + "\n".join(ln.rstrip() for ln in header.splitlines()) + "\n</head>\n<body>\n" + body
+            + "\n<script>\n" + "\n".join(ln.rstrip() for ln in script.splitlines()) + "\n</script>\n</body>\n</html>\n"
+        )
         csp = content_security_policy(html, script_hosts=self.script_hosts, img_hosts=self.img_hosts)
-        charset = '<meta http-equiv="content-type" content="text/html; charset=UTF-8" />'
-        meta = f'\n    <meta http-equiv="Content-Security-Policy" content="{csp}">'
-        if charset not in html:
-            raise InvalidInput("the page has no charset meta to put its Content-Security-Policy after")
-        return html.replace(charset, charset + meta, 1)
+        return html.replace("@@CSP@@", f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n', 1)
 
 
 class FrontlineMap(folium.Map):
@@ -191,6 +326,24 @@ class FrontlineMap(folium.Map):
 
     default_js: list = []
     default_css: list = []
+    # folium's template less its header (a viewport meta that blocks pinch zoom, folium's global switches, styles
+    # that fight our layout); the map is created only where Leaflet loaded, so a blocked CDN leaves the static
+    # drawing and no script error.
+    _template = Template("""
+        {% macro header(this, kwargs) %}{% endmacro %}
+        {% macro html(this, kwargs) %}<div class="folium-map" id={{ this.get_name()|tojson }}></div>{% endmacro %}
+        {% macro script(this, kwargs) %}
+            if (window.L) {
+            var {{ this.get_name() }} = L.map(
+                {{ this.get_name()|tojson }},
+                {
+                    center: {{ this.location|tojson }},
+                    crs: L.CRS.{{ this.crs }},
+                    ...{{this.options|tojavascript}}
+                }
+            );
+        {% endmacro %}
+    """)
 
     def __init__(self, payload: dict, *, assets_html: str, tiles=None, width: int | None = None,
                  height: int | None = None, script_hosts=()):
@@ -198,9 +351,11 @@ class FrontlineMap(folium.Map):
         size = (width or 800, height or 600)
         super().__init__(location=[round((s + n) / 2, 5), round((w + e) / 2, 5)],
                          zoom_start=zoom_for_bounds((w, s, e, n), size), tiles=None, control_scale=False,
-                         zoom_snap=0.25)
+                         zoom_snap=0.25, attribution_control=False, scroll_wheel_zoom=False)
         origin = tile_origin(tiles)
-        FrontlineFigure(script_hosts=script_hosts, img_hosts=(origin,) if origin else ()).add_child(self)
+        figure = FrontlineFigure(script_hosts=script_hosts, img_hosts=(origin,) if origin else ())
+        figure.payload = payload
+        figure.add_child(self)
         self.payload = payload
         self.assets_html = assets_html
         if tiles is not None:
@@ -236,7 +391,7 @@ def build_map(theatre, collection: dict, *, date: str, areas_km2: dict, total_km
               sources=(), context: dict | None = None, changes: dict | None = None, since: str | None = None,
               change_status: str = UNION, peak: dict | None = None, title: str | None = None,
               tiles: str | None = None, assets: str = "cdn", assets_dir: str | os.PathLike | None = None,
-              width: int | None = None, height: int | None = None) -> FrontlineMap:
+              width: int | None = None, height: int | None = None, image: str | None = None) -> FrontlineMap:
     """Build the map of a date (and of the change since ``since``) as a ``folium.Map``.
 
     Pure over plain data: it never opens the store. Parameters are those of
@@ -252,6 +407,8 @@ def build_map(theatre, collection: dict, *, date: str, areas_km2: dict, total_km
         The asset cache (default ``$FRONTLINE_ASSETS`` or ``./.assets/cache``).
     width, height : int, optional
         Fixed page size in pixels; by default the page fills its frame.
+    image : str, optional
+        URL (or relative path) of the map's static image, for ``og:image`` and a large Twitter card.
 
     Returns
     -------
@@ -286,9 +443,14 @@ def build_map(theatre, collection: dict, *, date: str, areas_km2: dict, total_km
                           sources=sources, context=context, changes=changes, since=since,
                           change_status=change_status, peak=peak, title=title,
                           size=(int(width), int(height)) if width and height else None)
-    return FrontlineMap(payload, assets_html=assets_html, tiles=provider,
-                        width=int(width) if width else None, height=int(height) if height else None,
-                        script_hosts=asset_hosts() if assets == "cdn" else ())
+    if provider is not None and provider.get("attribution"):
+        payload["attribution"].append({"label": "Tiles: ", "text": clean_text(provider["attribution"]), "href": None})
+        payload["key"] = payload_key(payload)
+    m = FrontlineMap(payload, assets_html=assets_html, tiles=provider,
+                     width=int(width) if width else None, height=int(height) if height else None,
+                     script_hosts=asset_hosts() if assets == "cdn" else ())
+    m.get_root().image = image
+    return m
 
 
 def render_html(m: folium.Map) -> str:

@@ -12,9 +12,26 @@ Words and figures (decided here, used by the caption, the legend and the alt tex
   (:func:`format_km2`); percentages to the whole percent (one decimal below 10%).
 * caption: ``"Ukrainian-held: 1,253 km² · Contested: 400 km² · retaken since the peak (1,376 km², 2024-08-29):
   12%"``; with a change, ``"since 2024-08-12: 35 km² gained, 12 km² lost"`` is added.
-* change styles: ground gained in solid green (:data:`GAINED_COLOUR`), ground lost in orange with a dashed edge
-  (:data:`LOST_COLOUR`); the change drawn is that of ``change_status`` (default ``"union"``: every area status
+* change styles: ground gained in solid dark indigo (:data:`GAINED_COLOUR`: newly held ground, darker than the
+  held fill), ground lost in crimson, hatched, with a dashed edge (:data:`LOST_COLOUR`; the hatching and the dash
+  are its second cue); the change drawn is that of ``change_status`` (default ``"union"``: every area status
   together, i.e. the ground held moved), so that overlapping per-status changes are not stacked.
+* the palette (decided from measurement, ``tests/render/test_palette.py``): every pair of the default area
+  classes (held, contested, gained, and lost) is at least ΔE 20 apart in CAM02-UCS, as drawn (each fill
+  composited at its opacity over the map's background), under normal vision and simulated deuteranopia,
+  protanopia and tritanopia (Machado 2009 at full severity, through colorspacious), except the pairs with the
+  lost fill, which cannot be kept apart from both blue and indigo under protanopia and carries hatching and a
+  dashed edge instead. The bundled theatre's contested colour is amber for the same reason: its former grey was
+  ΔE 15 from the held blue under protanopia.
+* dates: one style on every map, ``24 Aug 2024`` (:func:`format_day`), and ``12 Aug → 24 Aug 2024`` for a
+  change (:func:`format_span`); sentences (alt text, description) write the month in full
+  (:func:`format_date`).
+* places: ranked by an explicit ``rank`` property (1 first), else ``population`` (largest first), else their
+  ``kind`` (city, town, urban-type settlement, district centre, village), else the file's order; the map draws
+  them in that order and drops a place whose label would overlap one drawn before it or leave the frame.
+  Country names come from the ``countries`` context (points with a ``name``), drawn in capitals on either side
+  of the border; a name whose point lies outside the frame drawn is left out (never moved, which could put it
+  on the wrong side).
 """
 
 from __future__ import annotations
@@ -40,14 +57,17 @@ from .geometry import (
 from .safe import class_token, clean_text, safe_url
 
 PAYLOAD_VERSION = 1
-GAINED_COLOUR = "#2b8a3e"
-LOST_COLOUR = "#e8590c"
+GAINED_COLOUR = "#1b1464"
+LOST_COLOUR = "#c2185b"
 BORDER_COLOUR = "#333333"
 OUTLINE_COLOUR = "#8a8a8a"
 PLACE_COLOUR = "#222222"
 UNION = "union"
 CHANGE_KINDS = ("gained", "lost")
 _PLACE_NAME_KEYS = ("name", "name_en", "label", "title")
+#: the order of settlement kinds when no rank or population is given (substring match, first wins)
+_KIND_ORDER = ("city", "town", "urban", "district", "village")
+MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def format_km2(value: float) -> str:
@@ -92,6 +112,38 @@ def format_date(date: str) -> str:
     return f"{d.day} {d.strftime('%B')} {d.year}" if d.month else date
 
 
+def format_day(date: str) -> str:
+    """``2024-08-24`` → ``24 Aug 2024``: the one date style of the maps' headings, labels and captions.
+
+    Examples
+    --------
+    >>> format_day("2024-08-04")
+    '4 Aug 2024'
+    """
+    d = dt.date.fromisoformat(date)
+    return f"{d.day} {MONTHS_SHORT[d.month - 1]} {d.year}"
+
+
+def format_span(since: str | None, date: str) -> str:
+    """The dates of a map: ``24 Aug 2024``, or for a change ``12 Aug → 24 Aug 2024`` (the year once where both
+    dates share it).
+
+    Examples
+    --------
+    >>> format_span("2024-08-12", "2024-08-24")
+    '12 Aug → 24 Aug 2024'
+    >>> format_span("2024-12-31", "2025-01-06")
+    '31 Dec 2024 → 6 Jan 2025'
+    >>> format_span(None, "2024-08-24")
+    '24 Aug 2024'
+    """
+    if not since:
+        return format_day(date)
+    a, b = dt.date.fromisoformat(since), dt.date.fromisoformat(date)
+    left = format_day(since) if a.year != b.year else f"{a.day} {MONTHS_SHORT[a.month - 1]}"
+    return f"{left} → {format_day(date)}"
+
+
 def change_totals(changes: dict | None, status: str = UNION) -> dict:
     """km² gained and lost in a change FeatureCollection for ``status`` (``kind``/``status``/``area_km2``).
 
@@ -122,7 +174,7 @@ def figures(theatre, areas_km2: dict, *, peak: dict | None = None, since: str | 
     >>> from geo.theatre import Theatre, Status
     >>> t = Theatre("demo", "Demo", (Status("held", "Held", "#112233"),))
     >>> figures(t, {"held": 1253.2}, peak={"date": "2024-08-29", "total_km2": 1376.0, "retaken_pct": 8.9})
-    ['Held: 1,253 km²', 'retaken since the peak (1,376 km², 2024-08-29): 8.9%']
+    ['Held: 1,253 km²', 'retaken since the peak (1,376 km², 29 Aug 2024): 8.9%']
     >>> figures(t, {})
     ['Held: 0 km²']
     """
@@ -131,10 +183,10 @@ def figures(theatre, areas_km2: dict, *, peak: dict | None = None, since: str | 
         if s.kind == "area":
             out.append(f"{clean_text(s.label)}: {format_km2(areas_km2.get(s.key, 0.0))} km²")
     if peak and peak.get("retaken_pct") is not None:
-        out.append(f"retaken since the peak ({format_km2(peak['total_km2'])} km², {clean_text(peak['date'])}): "
+        out.append(f"retaken since the peak ({format_km2(peak['total_km2'])} km², {format_day(peak['date'])}): "
                    f"{format_pct(peak['retaken_pct'])}")
     if since and totals is not None:
-        out.append(f"since {clean_text(since)}: {format_km2(totals['gained'])} km² gained, "
+        out.append(f"since {format_day(since)}: {format_km2(totals['gained'])} km² gained, "
                    f"{format_km2(totals['lost'])} km² lost")
     return out
 
@@ -189,6 +241,33 @@ def _place_name(props: dict) -> str:
         if props.get(k):
             return clean_text(props[k], max_len=120)
     return ""
+
+
+def _number(value) -> float | None:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def place_rank(props: dict, position: int) -> tuple:
+    """The sort key of a place: explicit ``rank`` (1 first), else ``population`` (largest first), else its kind
+    (city, town, urban-type settlement, district centre, village, anything else), else the file's order.
+
+    Examples
+    --------
+    >>> sorted([({"kind": "village"}, 0), ({"kind": "town"}, 1), ({"rank": 1, "kind": "village"}, 2)],
+    ...        key=lambda x: place_rank(*x))[0][1]
+    2
+    >>> place_rank({"population": "5000"}, 3) < place_rank({"population": 100}, 0)
+    True
+    """
+    rank = _number(props.get("rank"))
+    pop = _number(props.get("population"))
+    kind = str(props.get("kind") or "").lower()
+    k = next((i for i, word in enumerate(_KIND_ORDER) if word in kind), len(_KIND_ORDER))
+    return (rank if rank is not None else math.inf, -(pop or 0.0), k, position)
 
 
 def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_km2: float | None = None,
@@ -290,7 +369,7 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
             gj = geojson(quantise(g)) if g is not None else None
             if gj is None:
                 continue
-            what = f"{label}{p['kind']} since {clean_text(since)}"
+            what = f"{label}{p['kind']} since {format_day(since)}"
             change_feats.append({"k": p["kind"], "g": gj,
                                  "t": [what[:1].upper() + what[1:], f"{format_km2(p.get('area_km2') or 0)} km²"]})
 
@@ -325,34 +404,52 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
             ctx_out[kind] = gj
             legend_ctx.append({"kind": kind, "label": "State border" if kind == "border" else "Region boundaries",
                                "colour": BORDER_COLOUR if kind == "border" else OUTLINE_COLOUR, "value": ""})
-    places = []
-    for f in (context.get("settlements") or {}).get("features", []):
+    ranked = []
+    for i, f in enumerate((context.get("settlements") or {}).get("features", [])):
         g = _shape(f.get("geometry"))
-        name = _place_name(f.get("properties") or {})
+        props = f.get("properties") or {}
+        name = _place_name(props)
         if g is None or g.is_empty or g.geom_type != "Point" or not name:
             continue
         if not (margin[0] <= g.x <= margin[2] and margin[1] <= g.y <= margin[3]):
             continue
         q = quantise(g)
-        places.append({"n": name, "ll": leaflet_latlng(q.x, q.y)})
+        ranked.append((place_rank(props, i), {"n": name, "ll": leaflet_latlng(q.x, q.y)}))
+    places = [p for _, p in sorted(ranked, key=lambda r: r[0])]
+    countries = []
+    for f in (context.get("countries") or {}).get("features", []):
+        g = _shape(f.get("geometry"))
+        name = _place_name(f.get("properties") or {})
+        if g is None or g.is_empty or g.geom_type != "Point" or not name:
+            continue
+        if margin[0] <= g.x <= margin[2] and margin[1] <= g.y <= margin[3]:
+            q = quantise(g)
+            countries.append({"n": name.upper(), "ll": leaflet_latlng(q.x, q.y)})
+    if countries:
+        ctx_out["countries"] = countries
     if places:
         ctx_out["places"] = places
         legend_ctx.append({"kind": "place", "label": "Settlement", "colour": PLACE_COLOUR, "value": ""})
 
     # --- legend, caption, attribution
     legend = []
+    table = []
     drawn = {f["s"] for f in features}
     for s in theatre.statuses:
         if s.kind == "area":
             legend.append({"kind": "area", "s": class_token(s.key), "label": clean_text(s.label), "colour": s.colour,
                            "value": f"{format_km2(areas_km2.get(s.key, 0.0))} km²"})
+            row = {"label": clean_text(s.label), "km2": round(float(areas_km2.get(s.key, 0.0)), 3)}
+            if totals is not None:
+                row.update(change_totals(changes, s.key))
+            table.append(row)
         elif class_token(s.key) in drawn:
             legend.append({"kind": "line", "s": class_token(s.key), "label": clean_text(s.label),
                            "colour": s.colour, "value": ""})
     if totals is not None:
         prefix = "" if change_status == UNION else clean_text(statuses[change_status].label) + " "
         for kind, colour in (("gained", GAINED_COLOUR), ("lost", LOST_COLOUR)):
-            text = f"{prefix}{kind} since {clean_text(since)}"
+            text = f"{prefix}{kind} since {format_day(since)}"
             legend.append({"kind": kind, "label": text[:1].upper() + text[1:], "colour": colour,
                            "value": f"{format_km2(totals[kind])} km²"})
     legend += legend_ctx
@@ -372,10 +469,14 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
         "v": PAYLOAD_VERSION,
         "title": clean_text(title or theatre.title),
         "date": clean_text(date),
-        "dateText": format_date(date),
+        "dateText": format_day(date),
+        "span": format_span(since, date),
         "since": clean_text(since) if since else None,
+        "description": alt_text(theatre, date, areas_km2, title=title, peak=peak, since=since, totals=totals),
         "caption": caption(theatre, areas_km2, peak=peak, since=since, totals=totals),
         "total": None if total_km2 is None else round(float(total_km2), 6),
+        "table": {"rows": table, "total": None if total_km2 is None else round(float(total_km2), 3),
+                  "change": totals, "since": format_day(since) if since else None},
         "statuses": {class_token(s.key): {"label": clean_text(s.label), "colour": s.colour, "kind": s.kind}
                      for s in theatre.statuses},
         "features": features,

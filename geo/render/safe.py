@@ -79,6 +79,7 @@ def html_text(value, *, max_len: int = MAX_TEXT) -> str:
     ''
     """
     out = html.escape(clean_text(value, max_len=max_len), quote=True)
+    out = out.replace("\u2028", "&#8232;").replace("\u2029", "&#8233;")  # line breaks to JavaScript
     return out.replace("{", "&#123;").replace("}", "&#125;")
 
 

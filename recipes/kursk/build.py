@@ -10,7 +10,8 @@ Inputs (all in this folder, all written by hand from public facts; see README.md
   ``settlements.geojson`` (``[name, 0, 0]`` runs through the settlement). Vertices far beyond the state border
   only close the polygon on the Ukrainian side; the polygon is then cut to ``region.geojson`` (Kursk Oblast,
   whose side facing Ukraine is the Natural Earth border), so no layer spills into Ukraine.
-- ``settlements.geojson``, ``events.geojson``, ``region.geojson``, ``border.geojson``: copied into the
+- ``settlements.geojson``, ``events.geojson``, ``region.geojson``, ``border.geojson``, ``countries.geojson``
+  (where the map writes the countries' names): copied into the
   theatre's ``context/`` folder.
 
 Everything goes through the project's API (``Store.init``, ``import_collection``), with validation and no
@@ -41,6 +42,7 @@ from geo.theatre import Status, Theatre  # noqa: E402
 NAME = "kursk"
 CONTEXT_FILES = {  # theatre.toml key -> file name, copied from this folder into <theatre>/context/
     "border": "border.geojson",
+    "countries": "countries.geojson",
     "settlements": "settlements.geojson",
     "events": "events.geojson",
 }
@@ -56,7 +58,7 @@ THEATRE = Theatre(
     title="Kursk incursion, 2024-2025 (approximate reconstruction)",
     statuses=(
         Status("ua_controlled", "Ukrainian-held", "#1f6fb4", "area"),
-        Status("grey_zone", "Contested", "#9e9e9e", "area"),
+        Status("grey_zone", "Contested", "#f0a830", "area"),
     ),
     bbox=(34.0, 50.8, 36.2, 52.0),
     region_polygon="context/region.geojson",

@@ -158,6 +158,22 @@ def hostile_inputs(text: str, *, changes: bool = True) -> dict:
 BLOB_RE = re.compile(r'<script type="application/json" id="fl-data-[0-9a-f]+">(.*?)</script>', re.S)
 
 
+def structure(html: str) -> set:
+    """The (tag, attribute names) pairs of a page: what text from data must never add to."""
+    from html.parser import HTMLParser
+
+    seen = set()
+
+    class P(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            seen.add((tag, tuple(sorted(a for a, _ in attrs))))
+            for a, v in attrs:
+                assert not (a in ("href", "src") and (v or "").strip().lower().startswith(("javascript:", "data:"))), v
+
+    P(convert_charrefs=True).feed(html)
+    return seen
+
+
 def split_blob(html: str) -> tuple[str, str]:
     """(the JSON payload blob, the page without it): all data text must sit in the blob, escaped."""
     m = BLOB_RE.search(html)

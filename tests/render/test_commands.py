@@ -113,14 +113,17 @@ def test_embed_writes_snippet_alt_and_png(store, run_cli, tmp_path):
     stem = "demo-2024-09-01-since-2024-08-25"
     snippet = (out / f"{stem}.embed.html").read_text()
     assert f'src="https://news.example/maps/{stem}.html"' in snippet
-    assert 'loading="lazy"' in snippet and 'title="Map: Demo theatre, 1 September 2024' in snippet
-    assert "padding-bottom:75%" in snippet and "sandbox=" in snippet
+    assert 'loading="lazy"' in snippet and 'title="Map: Demo theatre, 25 Aug → 1 Sep 2024"' in snippet
+    assert "aspect-ratio:4/3" in snippet and "min-height:460px" in snippet and "sandbox=" in snippet
+    assert "frontline-height" in snippet and "contentWindow!==e.source" in snippet  # the loader, and its check
     alt = (out / f"{stem}.alt.txt").read_text().strip()
     assert alt.startswith("Map of Demo theatre on 1 September 2024 showing Held: 97.5 km²")
     assert alt.count(".") == 2 and alt.endswith("lost.")  # one sentence (the figures' decimal point aside)
     png = (out / f"{stem}.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
-    assert f'alt="{alt}"' in snippet
+    assert "<img" not in snippet and "<noscript" not in snippet  # the frame's page shows its own static map
+    page = (out / f"{stem}.html").read_text()
+    assert f'<meta property="og:image" content="https://news.example/maps/{stem}.png">' in page
     bad = run_cli("--layers", store, "embed", "demo", "2024-09-01", "-o", out, "--base-url", "javascript:x")
     assert bad.exit_code == 2
 
