@@ -1,9 +1,10 @@
 """``frontline assets``: the pinned web assets (Leaflet JS and CSS) that maps load or inline.
 
-``frontline assets fetch`` fills the cache (``$FRONTLINE_ASSETS`` or ``./.assets/cache``) from the CDN;
-``--from-npm DIR`` copies them from ``npm install --prefix DIR leaflet@1.9.4`` instead (no CDN needed). Every
-file is checked against its pinned SRI hash before it is written. ``frontline assets list`` shows the pins and
-whether each is cached; ``frontline assets check`` exits 3 where one is missing.
+``frontline assets fetch`` fills the cache (``$FRONTLINE_ASSETS`` or ``./.assets/cache``) from the installed
+XStatic-Leaflet package (else the CDN); ``--from-npm DIR`` copies them from
+``npm install --prefix DIR leaflet@1.9.3`` instead. Every file is checked against its pinned SRI hash before it
+is written. ``frontline assets list`` shows the pins and whether each is cached; ``frontline assets check``
+exits 3 where one is missing.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def command():
 @click.option("--cache", "cache", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="The cache folder (default $FRONTLINE_ASSETS or ./.assets/cache).")
 def fetch_cmd(from_npm, cache):
-    """Fill the asset cache from the CDN or from an npm install, checking each file's hash."""
+    """Fill the asset cache from the installed package, the CDN or an npm install, checking each file's hash."""
     from ..render.assets import cache_dir, fetch
 
     root = cache_dir(cache)

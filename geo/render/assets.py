@@ -15,10 +15,13 @@ Two ways to load them (``assets=``):
     come from the local cache and are checked against the pinned hash before use. The trailing
     ``//# sourceMappingURL=`` comment is dropped from inlined JS (it names a file that is not there).
 
-The cache folder (decided here): ``$FRONTLINE_ASSETS`` if set, else ``.assets/cache`` under the current working
-directory; files sit at ``<cache>/<package>@<version>/<file>``. Fill it with ``frontline assets fetch`` (from the
-CDN URLs) or ``frontline assets fetch --from-npm DIR`` (from ``npm install leaflet@1.9.4`` into DIR, as
-``scripts/ensure-browser`` does where only the npm registry is reachable). A missing or altered cache file raises
+Where the bytes come from (decided here): the cache folder, ``$FRONTLINE_ASSETS`` if set, else ``.assets/cache``
+under the current working directory (files at ``<cache>/<package>@<version>/<file>``); else the Python package that
+ships the same bytes, ``XStatic-Leaflet`` (a dependency: its 1.9.3 files are byte for byte npm's
+``leaflet@1.9.3``, which is why 1.9.3 is the pin), so that ``--assets inline`` works right after ``pip install``
+with no npm step. Either way the bytes are checked against the pinned hash before use. Fill the cache with
+``frontline assets fetch`` (from that package, else the CDN URLs) or ``frontline assets fetch --from-npm DIR``
+(from ``npm install leaflet@1.9.3`` into DIR). A missing or altered cache file raises
 :class:`~geo.errors.MissingResource` (exit 3) with those two commands in its message.
 """
 
@@ -54,10 +57,12 @@ class Asset:
     url: str
     integrity: str
     bytes: int = 0
+    python_module: str = ""  # a Python package shipping the same bytes (XStatic), and its file name there
+    python_file: str = ""
 
     @property
     def spec(self) -> str:
-        """The npm install spec, e.g. ``leaflet@1.9.4``."""
+        """The npm install spec, e.g. ``leaflet@1.9.3``."""
         return f"{self.package}@{self.version}"
 
     def cache_path(self, cache_root: Path) -> Path:
@@ -77,7 +82,7 @@ def npm_specs() -> list[str]:
     Examples
     --------
     >>> npm_specs()
-    ['leaflet@1.9.4']
+    ['leaflet@1.9.3']
     """
     return sorted({a.spec for a in pinned()})
 
@@ -117,15 +122,33 @@ def _howto(cache_root: Path) -> str:
             "(set $FRONTLINE_ASSETS to use another)")
 
 
-def read_asset(asset: Asset, cache_root: Path) -> bytes:
-    """Return the cached bytes of ``asset`` after checking them against the pinned hash.
+def packaged_path(asset: Asset) -> Path | None:
+    """The file of ``asset`` inside the Python package that ships it (XStatic-Leaflet), or None."""
+    if not asset.python_module:
+        return None
+    import importlib
+
+    try:
+        module = importlib.import_module(asset.python_module)
+    except ImportError:
+        return None
+    base = getattr(module, "BASE_DIR", None)
+    path = Path(base) / (asset.python_file or Path(asset.file).name) if base else None
+    return path if path is not None and path.is_file() else None
+
+
+def read_asset(asset: Asset, cache_root: Path, *, packaged: bool = True) -> bytes:
+    """Return the bytes of ``asset`` from the cache (else, with ``packaged``, from the Python package that ships
+    it) after checking them against the pinned hash.
 
     Raises
     ------
     MissingResource
-        The file is not in the cache, or its bytes do not match the pin.
+        The file is neither in the cache nor in its package, or its bytes do not match the pin.
     """
     path = asset.cache_path(cache_root)
+    if not path.is_file() and packaged and packaged_path(asset) is not None:
+        path = packaged_path(asset)
     try:
         data = path.read_bytes()
     except (FileNotFoundError, NotADirectoryError):
@@ -137,11 +160,11 @@ def read_asset(asset: Asset, cache_root: Path) -> bytes:
 
 
 def check(cache_root: Path) -> list[str]:
-    """Names of the pinned assets missing from the cache or not matching their hash (empty: all good)."""
+    """Names of the pinned assets missing from the cache folder itself or not matching their hash (empty: all good)."""
     bad = []
     for a in pinned():
         try:
-            read_asset(a, cache_root)
+            read_asset(a, cache_root, packaged=False)
         except MissingResource:
             bad.append(a.name)
     return bad
@@ -183,7 +206,8 @@ def _from_network(asset: Asset, timeout: float) -> bytes:
 
 
 def fetch(cache_root: Path, *, from_npm: str | os.PathLike | None = None, timeout: float = 30.0) -> list[Path]:
-    """Fill the cache with every pinned asset, from the CDN or from an npm install; return the paths written.
+    """Fill the cache with every pinned asset, from an npm install (``from_npm``), else from the Python package
+    that ships it (XStatic-Leaflet, no network), else from the CDN; return the paths written.
 
     Bytes are checked against the pinned hash before they are written (a temporary file renamed into place), so
     the cache never holds a file that :func:`read_asset` would refuse. Files already cached and valid are kept.
@@ -200,12 +224,17 @@ def fetch(cache_root: Path, *, from_npm: str | os.PathLike | None = None, timeou
     for asset in pinned():
         path = asset.cache_path(cache_root)
         try:
-            read_asset(asset, cache_root)
+            read_asset(asset, cache_root, packaged=False)
             written.append(path)
             continue
         except MissingResource:
             pass
-        data = _from_npm(Path(from_npm), asset) if from_npm else _from_network(asset, timeout)
+        if from_npm:
+            data = _from_npm(Path(from_npm), asset)
+        elif packaged_path(asset) is not None:
+            data = packaged_path(asset).read_bytes()
+        else:
+            data = _from_network(asset, timeout)
         got = integrity(data)
         if got != asset.integrity:
             raise InvalidInput(f"{asset.spec}/{asset.file}: hash {got} differs from the pinned {asset.integrity}")

@@ -427,7 +427,7 @@ def build_map(theatre, collection: dict, *, date: str, areas_km2: dict, total_km
     >>> t = Theatre("demo", "Demo", (Status("held", "Held", "#112233"),))
     >>> m = build_map(t, {"type": "FeatureCollection", "features": []}, date="2024-08-24", areas_km2={})
     >>> html = render_html(m)
-    >>> "leaflet@1.9.4" in html and "jquery" not in html.lower()
+    >>> "leaflet@1.9.3" in html and "jquery" not in html.lower()
     True
     """
     if assets not in ASSET_MODES:

@@ -8,7 +8,7 @@ Decisions, written down because nobody was there to ask
 ------------------------------------------------------
 *Our own page, not folium's TimestampedGeoJson.* TimestampedGeoJson stores every day in full (60 days of one
 5,000-vertex polygon: 10.7 MB) and pulls jQuery, jQuery UI, moment and leaflet-timedimension from CDNs. The page
-here is HTML, pinned Leaflet 1.9.4 (through :mod:`geo.render.assets`) and ``timeline.js`` / ``timeline.css`` of
+here is HTML, pinned Leaflet 1.9.3 (through :mod:`geo.render.assets`) and ``timeline.js`` / ``timeline.css`` of
 ours, always inlined (they are small and there is no CDN copy of them to pin).
 
 *Each distinct part is stored once.* Every feature is split into its parts (polygons, line strings), each part

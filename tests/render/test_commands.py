@@ -80,12 +80,19 @@ def test_map_missing_date_and_theatre(store, run_cli, tmp_path):
 
 
 def test_inline_without_assets_exits_3_saying_how(store, run_cli, tmp_path, monkeypatch):
+    from geo.render import assets
+
     monkeypatch.setenv("FRONTLINE_ASSETS", str(tmp_path / "empty"))
+    monkeypatch.setattr(assets, "packaged_path", lambda a: None)  # as if XStatic-Leaflet were not installed
     r = run_cli("--layers", store, "map", "demo", "2024-09-01", "-o", tmp_path / "m.html", "--assets", "inline")
     assert r.exit_code == 3
     assert "frontline assets fetch" in r.stderr and "--from-npm" in r.stderr
     assert not (tmp_path / "m.html").exists()
     assert run_cli("assets", "check").exit_code == 3
+    monkeypatch.undo()
+    monkeypatch.setenv("FRONTLINE_ASSETS", str(tmp_path / "empty"))
+    r = run_cli("--layers", store, "map", "demo", "2024-09-01", "-o", tmp_path / "m.html", "--assets", "inline")
+    assert r.exit_code == 0 and (tmp_path / "m.html").exists()  # right after pip install: XStatic-Leaflet
 
 
 def test_assets_fetch_from_npm_and_list(run_cli, tmp_path, monkeypatch, asset_dir):
@@ -95,7 +102,7 @@ def test_assets_fetch_from_npm_and_list(run_cli, tmp_path, monkeypatch, asset_di
 
     npm = tmp_path / "npm" / "node_modules" / "leaflet"
     (npm / "dist").mkdir(parents=True)
-    (npm / "package.json").write_text('{"name": "leaflet", "version": "1.9.4"}')
+    (npm / "package.json").write_text('{"name": "leaflet", "version": "1.9.3"}')
     for a in pinned():
         shutil.copy(a.cache_path(asset_dir), npm / a.file)
     monkeypatch.setenv("FRONTLINE_ASSETS", str(tmp_path / "cache"))

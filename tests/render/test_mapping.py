@@ -46,8 +46,8 @@ def test_only_leaflet_is_loaded_with_sri():
     html = page()
     srcs = re.findall(r'<script[^>]*\ssrc="([^"]+)"', html)
     links = re.findall(r'<link[^>]*\shref="([^"]+)"', html)
-    assert srcs == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js"]
-    assert links == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css"]
+    assert srcs == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"]
+    assert links == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"]
     for tag in re.findall(r"<(?:script|link)[^>]*(?:src|href)=[^>]*>", html):
         assert 'integrity="sha384-' in tag and 'crossorigin="anonymous"' in tag
     low = html.lower()

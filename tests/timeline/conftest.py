@@ -66,7 +66,7 @@ def asset_cache(tmp_path_factory) -> Path:
     else:
         npm = REPO / ".assets" / "npm"
         if not (npm / "node_modules" / "leaflet").is_dir():
-            skip_or_fail("no pinned Leaflet: run scripts/ensure-browser (npm install leaflet@1.9.4)")
+            skip_or_fail("no pinned Leaflet: run scripts/ensure-browser (npm install leaflet@1.9.3)")
         root = tmp_path_factory.mktemp("assets")
         assets.fetch(root, from_npm=npm)
     os.environ["FRONTLINE_ASSETS"] = str(root)

@@ -36,9 +36,9 @@ def layers(dates, collection=SQ, source="/home/ed/daily/x.geojson"):
     return [{"date": d, "collection": collection, "version": 1, "source": source} for d in dates]
 
 
-CDN_TAGS = ('<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css" '
+CDN_TAGS = ('<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css" '
             'integrity="sha384-x" crossorigin="anonymous">\n'
-            '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js" integrity="sha384-y" '
+            '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js" integrity="sha384-y" '
             'crossorigin="anonymous"></script>')
 
 
@@ -207,8 +207,8 @@ def test_only_leaflet_and_our_js_with_sri_in_cdn_mode(asset_cache):
                          asset_tags=head_html("cdn"))
     srcs = re.findall(r'<script[^>]*\bsrc="([^"]+)"', html)
     hrefs = re.findall(r'<link[^>]*\bhref="([^"]+)"', html)
-    assert srcs == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js"]
-    assert hrefs == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css"]
+    assert srcs == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"]
+    assert hrefs == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"]
     for tag in re.findall(r"<(?:script|link)[^>]*(?:src|href)=[^>]*>", html):
         assert re.search(r'integrity="sha384-[A-Za-z0-9+/=]{64}"', tag) and 'crossorigin="anonymous"' in tag
     for banned in ("jquery", "moment", "timedimension", "bootstrap", "font-awesome", "fontawesome"):
