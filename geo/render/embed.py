@@ -178,6 +178,34 @@ def _draw_geojson(ax, g, **kw):
             _draw_geojson(ax, sub, **kw)
 
 
+def _labels(fig, ax, ctx, col, size):
+    """Places and countries chosen as on the page (:func:`geo.render.static_map.place_labels`): in rank order,
+    never overlapping, never leaving the frame.
+    """
+    from .static_map import place_labels
+
+    ax.apply_aspect()
+    height = size[1]
+    box = ax.get_window_extent()
+    frame = (box.x0, height - box.y1, box.x1, height - box.y0)
+
+    def xy(lon, lat):
+        x, y = ax.transData.transform((lon, lat))
+        return x, height - y
+
+    px_font = 8 * 100 / 72  # 8 pt at 100 dpi, in pixels
+    for kind, text, x, y, anchor, dot in place_labels(ctx.get("places", []), xy, frame, size=px_font,
+                                                      countries=ctx.get("countries", [])):
+        ha = {"start": "left", "end": "right", "middle": "center"}[anchor]
+        if kind == "country":
+            fig.text(x / size[0], 1 - y / height, _mpl(text), fontsize=10, fontweight="bold", color="#5c5c5c",
+                     ha="center", va="baseline")
+            continue
+        fig.text(dot[0] / size[0], 1 - dot[1] / height, "●", fontsize=5, color=col["place"], ha="center",
+                 va="center")
+        fig.text(x / size[0], 1 - y / height, _mpl(text), fontsize=8, fontweight="bold", ha=ha, va="baseline")
+
+
 def draw_png(payload: dict, png_path, *, size=PNG_SIZE, dpi: int = 100) -> Path:
     """Draw the payload of a map (:func:`geo.render.payload.map_payload`) as a PNG with matplotlib.
 
@@ -217,17 +245,13 @@ def draw_png(payload: dict, png_path, *, size=PNG_SIZE, dpi: int = 100) -> Path:
         c = col[f["k"]]
         _draw_geojson(ax, f["g"], facecolor=c, edgecolor=c, alpha=0.55 if f["k"] == "gained" else 0.3,
                       linewidth=1.2, linestyle="-" if f["k"] == "gained" else "--", zorder=4)
-    for p in ctx.get("places", []):
-        lat, lon = p["ll"]
-        ax.plot([lon], [lat], "o", color=col["place"], markersize=3, zorder=6)
-        ax.annotate(_mpl(p["n"]), (lon, lat), xytext=(4, 0), textcoords="offset points", fontsize=8,
-                    fontweight="bold", va="center", zorder=7)
     (s, w), (n, e) = payload["bounds"]
     ax.set_xlim(w, e)
     ax.set_ylim(s, n)
     ax.set_aspect(1 / math.cos(math.radians((s + n) / 2)), adjustable="box")
     ax.set_xticks([])
     ax.set_yticks([])
+    _labels(fig, ax, ctx, col, size)
     handles = []
     for it in payload["legend"]:
         label = _mpl(it["label"] + (f" {it['value']}" if it["value"] else ""))
@@ -239,12 +263,20 @@ def draw_png(payload: dict, png_path, *, size=PNG_SIZE, dpi: int = 100) -> Path:
             handles.append(Line2D([], [], color=it["colour"], label=label,
                                   linestyle="--" if it["kind"] == "border" else "-"))
     if handles:
-        ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.92)
-    head = _mpl(payload["title"]) + "   " + _mpl(payload["dateText"])
+        # beside the map, never over its labels
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, framealpha=0.92)
+    head = _mpl(payload["title"]) + "   " + _mpl(payload.get("span") or payload["dateText"])
     fig.text(0.02, 0.95, head, fontsize=14, fontweight="bold", va="center")
-    fig.text(0.02, 0.06, _mpl(payload["caption"]), fontsize=9, va="center", wrap=True)
+    fig.text(0.02, 0.075, _mpl(payload["caption"]), fontsize=9, va="center", wrap=True)
+    # the whole attribution, wrapped: a static image is published without its page, so it must credit everything
+    import textwrap
+
     credits = " · ".join(_mpl(a["label"] + a["text"]) for a in payload["attribution"])
-    fig.text(0.02, 0.025, credits[:300], fontsize=7, color="#555555", va="center")
+    per_line = max(60, int(size[0] / 4.6))
+    lines = textwrap.wrap(credits, per_line)
+    step = min(0.016, 0.05 / max(len(lines), 1))
+    for i, ln in enumerate(lines):
+        fig.text(0.02, 0.05 - i * step, ln, fontsize=7 if step >= 0.012 else 5.5, color="#555555", va="top")
     png_path = Path(png_path)
     fig.savefig(png_path, dpi=dpi, metadata={"Software": None})
     return png_path

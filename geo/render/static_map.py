@@ -115,8 +115,11 @@ def _text_width(text: str, size: float, em: float = CHAR_EM) -> float:
     return len(text) * size * em
 
 
+GAP = 3.0  # pixels kept free around every label and dot
+
+
 def _overlaps(a, b) -> bool:
-    return a[0] < b[2] and a[2] > b[0] and a[1] < b[3] and a[3] > b[1]
+    return a[0] - GAP < b[2] and a[2] + GAP > b[0] and a[1] - GAP < b[3] and a[3] + GAP > b[1]
 
 
 def place_labels(places, xy, frame, *, size: float = 12.0, countries=()):

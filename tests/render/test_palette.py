@@ -1,0 +1,108 @@
+"""The default palette under colour-vision deficiency: measured in CAM02-UCS, as the fills are drawn.
+
+Each fill is composited at its map opacity over the map's background, then simulated (Machado 2009, full
+severity, through colorspacious) for deuteranopia, protanopia and tritanopia, and compared under normal vision
+too. Every pair of area classes must be at least ΔE 20 apart, except the pairs with the lost fill, which
+carries a second cue instead (hatching and a dashed edge, checked here in both renderings). Text colours are
+checked against WCAG AA (4.5:1) on their backgrounds. Run with ``-s`` to see the figures.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from importlib import resources
+
+import numpy as np
+import pytest
+
+colorspacious = pytest.importorskip("colorspacious", reason="pip install -e '.[test]' (colorspacious)")
+
+from geo.render.payload import GAINED_COLOUR, LOST_COLOUR  # noqa: E402
+from geo.render.static_map import BACKGROUND  # noqa: E402
+from geo.store import Store  # noqa: E402
+
+SIMULATIONS = ("normal", "deuteranomaly", "protanomaly", "tritanomaly")  # at severity 100: -anopia
+OPACITY = {"area": 0.42, "gained": 0.55, "lost": 0.18}  # frontline.js / static_map.py fill opacities
+
+
+def rgb(hex_colour: str) -> np.ndarray:
+    h = hex_colour.lstrip("#")
+    return np.array([int(h[i:i + 2], 16) for i in (0, 2, 4)]) / 255
+
+
+def drawn(hex_colour: str, alpha: float) -> np.ndarray:
+    return alpha * rgb(hex_colour) + (1 - alpha) * rgb(BACKGROUND)
+
+
+def simulate(colour: np.ndarray, kind: str) -> np.ndarray:
+    if kind == "normal":
+        return colour
+    cvd = {"name": "sRGB1+CVD", "cvd_type": kind, "severity": 100}
+    return np.clip(colorspacious.cspace_convert(colour, cvd, "sRGB1"), 0, 1)
+
+
+def delta_e(a: np.ndarray, b: np.ndarray) -> float:
+    ua, ub = (colorspacious.cspace_convert(c, "sRGB1", "CAM02-UCS") for c in (a, b))
+    return float(np.linalg.norm(ua - ub))
+
+
+def classes() -> dict:
+    t = Store("layers").theatre("kursk")
+    out = {s.label: drawn(s.colour, OPACITY["area"]) for s in t.statuses if s.kind == "area"}
+    out["gained"] = drawn(GAINED_COLOUR, OPACITY["gained"])
+    out["lost"] = drawn(LOST_COLOUR, OPACITY["lost"])
+    return out
+
+
+def test_area_classes_stay_apart_under_every_simulation():
+    cls = classes()
+    worst = {}
+    for kind in SIMULATIONS:
+        for (a, ca), (b, cb) in itertools.combinations(cls.items(), 2):
+            worst[(kind, a, b)] = delta_e(simulate(ca, kind), simulate(cb, kind))
+    for kind in SIMULATIONS:
+        row = sorted((v, f"{a}/{b}") for (k, a, b), v in worst.items() if k == kind)
+        print(f"\n{kind:14s} " + ", ".join(f"{p} {v:.1f}" for v, p in row))
+    short = {k: round(v, 1) for k, v in worst.items() if v < 20 and "lost" not in k[1:]}
+    assert short == {}, short
+
+
+def test_lost_ground_carries_a_second_cue_in_both_renderings():
+    css = resources.files("geo.render").joinpath("frontline.css").read_text()
+    js = resources.files("geo.render").joinpath("frontline.js").read_text()
+    assert ".fl-lost{fill:url(#fl-hatch)}" in css and 'dashArray: "5 4"' in js
+    from geo.render.payload import map_payload
+    from geo.render.static_map import map_svg
+    from geo.theatre import Status, Theatre
+
+    t = Theatre("demo", "Demo", (Status("held", "Held", "#1f6fb4"),))
+    sq = {"type": "Polygon", "coordinates": [[[35, 51], [35.1, 51], [35.1, 51.1], [35, 51]]]}
+    change = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"kind": "lost", "status": "union", "area_km2": 1.0}, "geometry": sq}]}
+    p = map_payload(t, {"type": "FeatureCollection", "features": []}, date="2024-08-24", areas_km2={},
+                    changes=change, since="2024-08-20")
+    svg = map_svg(p, id_prefix="t")
+    assert re.search(r'<path d="M[^"]+" fill="url\(#t-hatch\)"[^>]*stroke-dasharray="5 4"', svg)
+
+
+def contrast(fg: str, bg: str) -> float:
+    def lum(c):
+        c = rgb(c)
+        c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    hi, lo = sorted((lum(fg), lum(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_text_colours_meet_wcag_aa():
+    css = resources.files("geo.render").joinpath("frontline.css").read_text()
+    colours = set(re.findall(r"(?<![-\w])color:(#[0-9a-fA-F]{3,6})", css))
+    full = {c if len(c) == 7 else "#" + "".join(ch * 2 for ch in c[1:]) for c in colours}
+    ratios = {c: round(contrast(c, "#ffffff"), 2) for c in full if c.lower() != "#fff" and c.lower() != "#ffffff"}
+    ratios.pop("#5c5c5c", None)  # country names: large letter-spaced text (AA large: 3:1), checked below
+    print("\ncontrast on white:", ratios)
+    assert all(r >= 4.5 for r in ratios.values()), ratios
+    assert contrast("#5c5c5c", BACKGROUND) >= 4.5
+    assert contrast("#222222", BACKGROUND) >= 4.5  # place labels on the map's background
