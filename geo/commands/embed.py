@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from ._common import DATE, THEATRE, store_from_ctx
-from .map import default_name, map_inputs, map_options
+from .map import default_name, in_force_lines, map_inputs, map_options
 
 
 @click.command("embed")
@@ -33,7 +33,8 @@ from .map import default_name, map_inputs, map_options
 @click.option("--png", "png_mode", type=click.Choice(["auto", "chromium", "matplotlib"]), default="auto",
               show_default=True, help="How to draw the static image.")
 @map_options
-def command(theatre, date, outdir, base_url, ratio, png_mode, since, as_of, tiles, assets, title, width, height):
+def command(theatre, date, outdir, base_url, ratio, png_mode, since, in_force, as_of, tiles, assets, title, width,
+            height):
     """Write THEATRE's map of DATE with an iframe snippet, alt text and a static PNG for articles."""
     from ..errors import InvalidInput, MissingResource
     from ..render import assets as asset_cache
@@ -52,7 +53,9 @@ def command(theatre, date, outdir, base_url, ratio, png_mode, since, as_of, tile
         raise InvalidInput(f"--base-url {base_url!r} must be an http(s) URL")
     t0 = time.perf_counter()
     store = store_from_ctx()
-    inputs = map_inputs(store, theatre, date, since=since, as_of=as_of)
+    inputs = map_inputs(store, theatre, date, since=since, as_of=as_of, in_force=in_force)
+    notes = in_force_lines(inputs, since)
+    inputs.pop("requested_date", None)  # TODO(lead): pass requested_date to build_map
     stem = default_name(theatre, date, since)
     outdir.mkdir(parents=True, exist_ok=True)
     m = build_map(**inputs, title=title, tiles=tiles, assets=assets, width=width, height=height)
@@ -88,3 +91,5 @@ def command(theatre, date, outdir, base_url, ratio, png_mode, since, as_of, tile
     for p in (html_path, outdir / f"{stem}.embed.html", outdir / f"{stem}.alt.txt", png_path):
         click.echo(f"{p} ({p.stat().st_size / 1024:.1f} KB)")
     click.echo(f"png drawn with {how}; {time.perf_counter() - t0:.2f} s")
+    for line in notes:
+        click.echo(line)
