@@ -79,7 +79,7 @@ def command(theatre, start, end, every, min_area, tolerance, in_force, as_of, as
         differs = r["from"] != r["from_layer_date"] or r["to"] != r["to_layer_date"]
         used = f"  {r['from_layer_date']} → {r['to_layer_date']}" if differs else ""
         click.echo(f"{r['from']:<11}{r['to']:<11}{fmt_km2(r['gained_km2']):>10}{fmt_km2(r['lost_km2']):>10}"
-                   f"{r['net_km2']:>+11,.3f}{fmt_km2(r['total_km2']):>12}{pct:>9}{used}")
+                   f"{r['net_km2']:>+11,.3f}{fmt_km2(r['total_km2']):>12}{pct:>9}{used}".rstrip())
         for pl in r["places"]:
             click.echo(f"    {pl['kind']}: {plain(pl['name'])}")
     n, first, last = len(res["areas"]), res["first"]["date"], res["last"]["date"]
