@@ -19,13 +19,17 @@ def shared_data_dir() -> Path:
     return Path(env) if env else (REPO / ".." / "shared" / "data" / "kursk").resolve()
 
 
-def need_shared_data() -> Path:
-    d = shared_data_dir()
+def _need(d: Path, what: str) -> Path:
+    """``d`` if it holds a daily series; else skip with the reason (fail in CI, which must run these tests)."""
     if not (d / "deepstate" / "daily").is_dir():
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the real-data tests, but {d} is absent")
-        pytest.skip(f"real data absent: {d} (the licensed Kursk series is read from ../shared, never copied)")
+        pytest.skip(f"real data absent: {d} (the licensed {what} is read from ../shared, never copied)")
     return d
+
+
+def need_shared_data() -> Path:
+    return _need(shared_data_dir(), "Kursk series")
 
 
 @pytest.fixture(scope="session")
@@ -109,12 +113,7 @@ def ukraine_data_dir() -> Path:
 
 
 def need_ukraine_data() -> Path:
-    d = ukraine_data_dir()
-    if not (d / "deepstate" / "daily").is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the real-data tests, but {d} is absent")
-        pytest.skip(f"real data absent: {d} (the licensed whole-front series is read from ../shared, never copied)")
-    return d
+    return _need(ukraine_data_dir(), "whole-front series")
 
 
 def make_ukraine_store(root: Path, shared: Path) -> Path:
