@@ -9,7 +9,9 @@ that of the union, above the noise thresholds of :mod:`geo.diff`; the default ou
 ``maps/THEATRE-DATE.html``, and ``maps/THEATRE-DATE-since-SINCE.html`` with ``--since`` (a change map never
 overwrites the plain map of the date). Tiles default to none: the context layers keep the map legible, the page
 stays deterministic and self-contained, and readers' browsers send nothing to a tile server unless asked
-(``--tiles CartoDB.Positron``).
+(``--tiles CartoDB.Positron``). With ``--in-force``, a DATE (or ``--since``) without a layer is drawn from the
+layer in force, the latest before it; the command prints ``in force: DATE → layer of D``, the caption's figures
+and peak are those of the layer drawn, and the file keeps the name of the date asked for.
 """
 
 from __future__ import annotations
