@@ -20,8 +20,9 @@ import os
 
 from .store import META, Store, _atomic_write
 
-#: Bump when a cached computation changes its results.
-CACHE_VERSION = "2"
+#: Bump when a cached computation changes its results or their shape (3: a diff summary holds its content only,
+#: never the dates and versions of the call that computed it; each call sets its own).
+CACHE_VERSION = "3"
 
 
 class ResultCache:

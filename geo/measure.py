@@ -10,24 +10,31 @@ import json
 
 from .area import METHOD, areas_by_region, series_areas, theatre_centre
 from .cache import ResultCache
-from .store import BaseStore
+from .store import BaseStore, parse_date
 
 
 def compute_areas(store: BaseStore, theatre: str, dates: list[str] | None = None, *, as_of: str | None = None,
-                  by_region: bool = False, method: str = METHOD) -> list[dict]:
+                  by_region: bool = False, method: str = METHOD, in_force: bool = False) -> list[dict]:
     """Areas per status for ``dates`` (None: every date; []: the latest), as plain dicts.
 
-    Each row: ``date``, ``version``, ``sha256``, ``areas_km2``, ``total_km2``, ``method`` and, with
-    ``by_region``, ``regions``: a list of ``{"region", "areas"}``. Results are cached by the layer's sha256, the
-    theatre's vocabulary and (by region) the regions file's hash.
+    Each row: ``date`` (the date asked for), ``layer_date`` (the layer measured: the same date, or with
+    ``in_force`` the layer in force on it), ``version``, ``sha256``, ``areas_km2``, ``total_km2``, ``method``
+    and, with ``by_region``, ``regions``: a list of ``{"region", "areas"}``. Results are cached by the layer's
+    sha256, the theatre's vocabulary and (by region) the regions file's hash, never by date.
+
+    Raises
+    ------
+    NotFound
+        The theatre has no layer (as the store stood at ``as_of``), or a date has none (see
+        :meth:`~geo.store.BaseStore.entry`).
     """
     t = store.theatre(theatre)
-    latest = store.latest(theatre, as_of=as_of)
+    latest = store.require_latest(theatre, as_of=as_of)
     if dates is None:
         wanted = list(latest)
     else:
-        wanted = dates or ([list(latest)[-1]] if latest else [])
-    entries = [store.entry(theatre, d, as_of=as_of) for d in wanted]
+        wanted = dates or [list(latest)[-1]]
+    entries = [store.entry(theatre, d, as_of=as_of, in_force=in_force) for d in wanted]
     vocab = ",".join(t.area_statuses) + f"@{theatre_centre(t)}"
     regions = store.regions(theatre) if by_region else {}
     if by_region and not regions:
@@ -48,7 +55,7 @@ def compute_areas(store: BaseStore, theatre: str, dates: list[str] | None = None
         hit = cache.get(key)
         if hit is not None:
             store.object_bytes(theatre, e.sha256)  # re-hash: a corrupted version is refused, cached or not
-            out[i] = _row(e, hit)
+            out[i] = _row(wanted[i], e, hit)
         else:
             todo.append((i, e, key))
     if todo:
@@ -65,14 +72,13 @@ def compute_areas(store: BaseStore, theatre: str, dates: list[str] | None = None
             results = [a.as_dict() for a in series_areas(layers, t, method=method, raws=raws)]
         for (i, e, key), res in zip(todo, results, strict=True):
             cache.put(key, res)
-            out[i] = _row(e, res)
+            out[i] = _row(wanted[i], e, res)
         cache.save()
     return out
 
 
-def _row(e, res: dict) -> dict:
-    row = {"date": e.date, "version": e.version, "sha256": e.sha256, **res}
-    return row
+def _row(date: str, e, res: dict) -> dict:
+    return {**res, "date": date, "layer_date": e.date, "version": e.version, "sha256": e.sha256}
 
 
 def _settlements_key(settlements: dict | None) -> str:
@@ -91,21 +97,36 @@ def load_settlements(store: BaseStore, theatre: str) -> dict | None:
     return validate_settlements(data, where=store.context_where(theatre, "settlements"))
 
 
+#: keys of a diff summary that name the dates and versions it was asked for: never cached, always set afresh
+DIFF_CONTEXT_KEYS = ("date_a", "date_b", "layer_date_a", "layer_date_b", "version_a", "version_b", "sha256_a",
+                     "sha256_b")
+
+
 def compute_diff(store: BaseStore, theatre: str, date_a: str, date_b: str, *, as_of: str | None = None,
                  statuses=None, min_area_km2: float | None = None, tolerance_m: float | None = None,
                  with_features: bool = False, settlements: dict | None = None, cache: ResultCache | None = None,
-                 prepared: dict | None = None):
+                 prepared: dict | None = None, in_force: bool = False):
     """Diff two stored dates. Returns ``(DiffResult or None, summary dict)``.
 
     The summary (numbers and places, no polygons) is cached by the two versions' hashes, the thresholds, the
     statuses and the settlements' hash; the full :class:`~geo.diff.DiffResult` with its polygons is computed
     only when ``with_features`` is true. ``prepared``, a dict kept by the caller across calls, holds each layer
     read once and dissolved once (:func:`geo.diff.prepare_layer`), by version hash and by content digest.
+
+    The cache is keyed by content, so it holds content only: the dates, versions and hashes
+    (:data:`DIFF_CONTEXT_KEYS`) are those of this call, never those of the call that filled the cache (the same
+    version often stands for several days). ``date_a``/``date_b`` are the dates asked for and
+    ``layer_date_a``/``layer_date_b`` the layers compared: the same, but for a date read through the layer in
+    force (``in_force``).
     """
     from .diff import DEFAULT_MIN_AREA_KM2, DEFAULT_TOLERANCE_M, diff_layers
 
     t = store.theatre(theatre)
-    ea, eb = store.entry(theatre, date_a, as_of=as_of), store.entry(theatre, date_b, as_of=as_of)
+    ea = store.entry(theatre, date_a, as_of=as_of, in_force=in_force)
+    eb = store.entry(theatre, date_b, as_of=as_of, in_force=in_force)
+    context = {"date_a": parse_date(date_a), "date_b": parse_date(date_b), "layer_date_a": ea.date,
+               "layer_date_b": eb.date, "version_a": ea.version, "version_b": eb.version, "sha256_a": ea.sha256,
+               "sha256_b": eb.sha256}
     min_area = DEFAULT_MIN_AREA_KM2 if min_area_km2 is None else min_area_km2
     tol = DEFAULT_TOLERANCE_M if tolerance_m is None else tolerance_m
     st = list(statuses) if statuses else None
@@ -121,17 +142,15 @@ def compute_diff(store: BaseStore, theatre: str, date_a: str, date_b: str, *, as
     if hit is not None:
         store.object_bytes(theatre, ea.sha256)  # re-hash both versions: never a figure from a corrupted one
         store.object_bytes(theatre, eb.sha256)
-        return None, hit
+        return None, {**{k: v for k, v in hit.items() if k not in DIFF_CONTEXT_KEYS}, **context}
     a, b = (_prepared(store, theatre, t, e.sha256, memo) for e in (ea, eb))
     result = diff_layers(a, b, t, statuses=st, min_area_km2=min_area, tolerance_m=tol, settlements=settlements,
                          with_features=with_features)
-    summary = result.as_dict()
-    summary.update({"date_a": ea.date, "date_b": eb.date, "version_a": ea.version, "version_b": eb.version,
-                    "sha256_a": ea.sha256, "sha256_b": eb.sha256, "changed": result.changed})
-    cache.put(key, summary)
+    content = {**result.as_dict(), "changed": result.changed}
+    cache.put(key, content)
     if own_cache:
         cache.save()
-    return result, summary
+    return result, {**content, **context}
 
 
 def _prepared(store: BaseStore, theatre: str, t, sha: str, memo: dict):
@@ -144,78 +163,51 @@ def _prepared(store: BaseStore, theatre: str, t, sha: str, memo: dict):
     return memo[sha]
 
 
-def select_dates(dates: list[str], *, start: str | None = None, end: str | None = None,
-                 every: str | None = None) -> list[str]:
-    """Dates within ``[start, end]``, thinned to one every N days, a week or a month.
-
-    ``every`` is ``"N"``/``"N days"``, ``"week"`` or ``"month"``: the first date is kept, then each date at
-    least that far after the last kept one (a month: the same day of the next month, or later).
-
-    Examples
-    --------
-    >>> select_dates(["2024-08-01", "2024-08-03", "2024-08-09", "2024-08-10"], every="week")
-    ['2024-08-01', '2024-08-09']
-    """
-    import datetime as dt
-    import re
-
-    from .errors import InvalidInput
-
-    out = [d for d in dates if (start is None or d >= start) and (end is None or d <= end)]
-    if not every:
-        return out
-    spec = every.strip().lower()
-    if spec == "week":
-        step = ("days", 7)
-    elif spec == "month":
-        step = ("months", 1)
-    elif m := re.fullmatch(r"(\d+)\s*(days?|d)?", spec):
-        n = int(m.group(1))
-        if n < 1:
-            raise InvalidInput("--every needs at least 1 day")
-        step = ("days", n)
-    else:
-        raise InvalidInput(f"--every {every!r}: use N (days), 'N days', 'week' or 'month'")
-    kept: list[str] = []
-    for d in out:
-        if not kept:
-            kept.append(d)
-            continue
-        last = dt.date.fromisoformat(kept[-1])
-        if step[0] == "days":
-            nxt = last + dt.timedelta(days=step[1])
-        else:
-            y, mth = (last.year + (last.month // 12), last.month % 12 + 1)
-            import calendar
-
-            nxt = dt.date(y, mth, min(last.day, calendar.monthrange(y, mth)[1]))
-        if dt.date.fromisoformat(d) >= nxt:
-            kept.append(d)
-    return kept
-
-
 def compute_changes(store: BaseStore, theatre: str, *, start: str | None = None, end: str | None = None,
                     every: str | None = None, as_of: str | None = None, min_area_km2: float | None = None,
-                    tolerance_m: float | None = None, progress=None) -> dict:
-    """Consecutive changes over the series, the peak of the union and each date's share retaken since it.
+                    tolerance_m: float | None = None, in_force: bool = False, progress=None) -> dict:
+    """Changes between the points of the series, and the headline figures from every date.
 
-    Returns ``{"dates": [...], "pairs": [diff summaries], "areas": [area rows], "peak": {...},
-    "retaken_pct": {date: pct or None}}``.
+    The points are those of :func:`geo.dates.change_points` (every date, N-day steps, or calendar boundaries
+    read through the layer in force). The headline figures never depend on ``every``: the peak of the union,
+    each date's share retaken since it and the last date come from every layer date from the first point's
+    layer to the last point (so a thinned table never hides the real peak or the last layer).
+
+    Returns ``{"points": [(date, layer_date)], "dates": [date...], "pairs": [diff summaries], "areas": [area
+    rows of every date], "peak": {...}, "retaken_pct": {layer date: pct or None}, "first": {...}, "last":
+    {...}}``; ``first``/``last`` are ``{"date", "total_km2"}`` of the first and last of every date.
+
+    Raises
+    ------
+    InvalidInput
+        ``start`` after ``end``, or a bad ``every``.
+    NotFound
+        No layer (as of ``as_of``), none in the range, or a single point: nothing to compare.
     """
+    from .dates import change_points
     from .diff import peak_and_retaken
+    from .errors import NotFound
 
-    dates = select_dates(store.dates(theatre, as_of=as_of), start=start, end=end, every=every)
-    areas = compute_areas(store, theatre, dates, as_of=as_of) if dates else []
+    all_dates = list(store.require_latest(theatre, as_of=as_of))
+    points = change_points(all_dates, start=start, end=end, every=every, in_force=in_force)
+    if len(points) < 2:
+        raise NotFound(f"theatre {theatre!r} has a single date to compare in that range ({points[0][0]}): "
+                       "a change needs two")
+    lo, hi = points[0][1], points[-1][0]
+    every_date = [d for d in all_dates if lo <= d <= hi]
+    areas = compute_areas(store, theatre, every_date, as_of=as_of)
     settlements = load_settlements(store, theatre)
     cache = store.result_cache(theatre, "diff")
-    pairs_iter = list(zip(dates, dates[1:], strict=False))
+    pairs_iter = list(zip(points, points[1:], strict=False))
     if progress is not None:
         pairs_iter = progress(pairs_iter)
     pairs, prepared = [], {}
-    for a, b in pairs_iter:
+    for (a, _), (b, _) in pairs_iter:
         _, summary = compute_diff(store, theatre, a, b, as_of=as_of, min_area_km2=min_area_km2,
-                                  tolerance_m=tolerance_m, settlements=settlements, cache=cache, prepared=prepared)
+                                  tolerance_m=tolerance_m, settlements=settlements, cache=cache, prepared=prepared,
+                                  in_force=True)
         pairs.append(summary)
     cache.save()
     pk = peak_and_retaken([{"date": r["date"], "total_km2": r["total_km2"]} for r in areas])
-    return {"dates": dates, "pairs": pairs, "areas": areas, **pk}
+    ends = {k: {"date": r["date"], "total_km2": r["total_km2"]} for k, r in (("first", areas[0]), ("last", areas[-1]))}
+    return {"points": points, "dates": [p for p, _ in points], "pairs": pairs, "areas": areas, **pk, **ends}

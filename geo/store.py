@@ -378,6 +378,17 @@ class BaseStore(abc.ABC):
     def dates(self, name: str, *, as_of: str | None = None) -> list[str]:
         return list(self.latest(name, as_of=as_of))
 
+    def require_latest(self, name: str, *, as_of: str | None = None) -> dict[str, LogEntry]:
+        """:meth:`latest`, or raise :class:`NotFound` where it is empty (never an empty answer).
+
+        The message says why: the theatre has no layer yet, or ``as_of`` precedes every recording (with the
+        time of the first, since ``--as-of`` is so often taken for a front-line date).
+        """
+        latest = self.latest(name, as_of=as_of)
+        if latest:
+            return latest
+        raise self._no_layer(name, None, as_of)
+
     def history(self, name: str, date: str) -> list[LogEntry]:
         date = parse_date(date)
         entries = [e for e in self.log(name) if e.date == date]
@@ -385,9 +396,23 @@ class BaseStore(abc.ABC):
             raise self._no_layer(name, date, None)
         return entries
 
-    def entry(self, name: str, date: str, *, as_of: str | None = None, version: int | None = None) -> LogEntry:
+    def entry(self, name: str, date: str, *, as_of: str | None = None, version: int | None = None,
+              in_force: bool = False) -> LogEntry:
+        """The latest version of ``date``'s layer (as the store stood at ``as_of``, or ``version``).
+
+        With ``in_force``, a date without a layer means the latest layer before it (:func:`geo.dates.in_force`):
+        the entry returned then carries that layer's date. A date before the first layer is an error either way.
+        """
         date = parse_date(date)
-        entries = [e for e in self._visible(name, as_of) if e.date == date]
+        visible = self._visible(name, as_of)
+        if in_force and not any(e.date == date for e in visible):
+            from .dates import in_force as layer_in_force
+
+            found = layer_in_force(sorted({e.date for e in visible}), date)
+            if found is None:
+                raise self._no_layer(name, date, as_of, in_force=True)
+            date = found
+        entries = [e for e in visible if e.date == date]
         if version is not None:
             entries = [e for e in entries if e.version == version]
             if not entries:
@@ -396,19 +421,33 @@ class BaseStore(abc.ABC):
             raise self._no_layer(name, date, as_of)
         return entries[-1]
 
-    def _no_layer(self, name: str, date: str, as_of: str | None) -> NoLayerOnDate:
+    def _no_layer(self, name: str, date: str | None, as_of: str | None, *, in_force: bool = False) -> NoLayerOnDate:
+        from .dates import nearest
+
         dates = self.dates(name, as_of=as_of)
         when = f" as of {as_of}" if as_of else ""
         if not dates:
+            log = self.log(name) if as_of else []
+            if log:
+                return NoLayerOnDate(
+                    f"theatre {name!r} had no layer recorded by {as_of}: the first was recorded at "
+                    f"{log[0].recorded_at} (--as-of is the time the store was written, not a front-line date)")
             return NoLayerOnDate(f"theatre {name!r} has no layers{when}")
-        before = [d for d in dates if d < date]
-        after = [d for d in dates if d > date]
-        near = ", ".join(x for x in (before[-1] if before else "", after[0] if after else "") if x)
-        return NoLayerOnDate(f"theatre {name!r} has no layer on {date}{when}; nearest: {near}")
+        if in_force:
+            return NoLayerOnDate(f"theatre {name!r} has no layer in force on {date}{when}: its first layer is of "
+                                 f"{dates[0]}")
+        near = ", ".join(x for x in nearest(dates, date) if x)
+        hint = "" if not near else f"; nearest: {near}"
+        return NoLayerOnDate(f"theatre {name!r} has no layer on {date}{when}{hint} (--in-force reads the layer "
+                             "in force: the latest before it)")
 
-    def read(self, name: str, date: str, *, as_of: str | None = None, version: int | None = None) -> Layer:
-        """The layer of ``date`` (its latest version, or as the store stood at ``as_of``, or ``version``)."""
-        e = self.entry(name, date, as_of=as_of, version=version)
+    def read(self, name: str, date: str, *, as_of: str | None = None, version: int | None = None,
+             in_force: bool = False) -> Layer:
+        """The layer of ``date`` (its latest version, or as the store stood at ``as_of``, or ``version``).
+
+        With ``in_force``, the layer in force on ``date`` (see :meth:`entry`); ``Layer.date`` is the layer's.
+        """
+        e = self.entry(name, date, as_of=as_of, version=version, in_force=in_force)
         return self._layer(name, e)
 
     def _layer(self, name: str, e: LogEntry) -> Layer:

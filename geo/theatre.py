@@ -28,18 +28,23 @@ Example ``theatre.toml``::
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .errors import InvalidInput
 
 STATUS_KINDS = ("area", "line")
 CONTEXT_KINDS = ("border", "settlements", "events", "outlines", "countries")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-_COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+_HEX_RE = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
+_COLOUR_LIKE = re.compile(r"#\S*|[a-z]{1,20}")  # what a --status part meant as a colour looks like
+COLOUR_HELP = "a CSS hex colour (#rgb, #rrggbb, or with alpha #rgba, #rrggbbaa) or a CSS colour name (steelblue)"
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+#: the default palette; the second (contested) is amber, kept apart from the blue under protanopia (test_palette.py)
 DEFAULT_COLOURS = ("#1f6fb4", "#f0a830", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
 
 
@@ -63,6 +68,42 @@ def check_name(name: str) -> str:
     return name
 
 
+@functools.cache
+def css_colour_names() -> dict[str, str]:
+    """The CSS named colours (CSS Color 4: 148 names) and their ``#rrggbb`` values, from ``css_colours.json``."""
+    return json.loads((Path(__file__).with_name("css_colours.json")).read_text(encoding="utf-8"))["colours"]
+
+
+def normalise_colour(text: str) -> str:
+    """Return ``text`` as a hex colour if it is a CSS hex colour or a CSS colour name, else raise.
+
+    Short hex forms are spelt out (``#abc`` → ``#aabbcc``) and names replaced by their value, so that every
+    renderer (the page's CSS, Leaflet, matplotlib) reads the same six or eight digits.
+
+    Raises
+    ------
+    InvalidInput
+        Anything else (``#zzzzzz``, ``#12345``, ``blu``, an empty string).
+
+    Examples
+    --------
+    >>> normalise_colour("#1f6fb4"), normalise_colour("#abc"), normalise_colour("SteelBlue")
+    ('#1f6fb4', '#aabbcc', '#4682b4')
+    >>> normalise_colour("#zzzzzz")
+    Traceback (most recent call last):
+    ...
+    geo.errors.InvalidInput: invalid colour '#zzzzzz': use a CSS hex colour (#rgb, #rrggbb, or with alpha #rgba, \
+#rrggbbaa) or a CSS colour name (steelblue)
+    """
+    t = text.strip() if isinstance(text, str) else ""
+    if _HEX_RE.fullmatch(t):
+        return "#" + "".join(c * 2 for c in t[1:]) if len(t) in (4, 5) else t
+    named = css_colour_names().get(t.lower())
+    if named is None:
+        raise InvalidInput(f"invalid colour {text!r}: use {COLOUR_HELP}")
+    return named
+
+
 def check_relative_path(path: str, what: str) -> str:
     """Return ``path`` if it stays inside the theatre folder (relative, no ``..``), else raise."""
     parts = path.replace("\\", "/").split("/")
@@ -83,8 +124,10 @@ class Status:
     def __post_init__(self):
         if not _KEY_RE.fullmatch(self.key):
             raise InvalidInput(f"invalid status key {self.key!r}: use a-z, 0-9 and '_', starting with a letter")
-        if not _COLOUR_RE.fullmatch(self.colour):
-            raise InvalidInput(f"invalid colour {self.colour!r} for status {self.key!r}: use #rrggbb")
+        try:
+            object.__setattr__(self, "colour", normalise_colour(self.colour))
+        except InvalidInput:
+            raise InvalidInput(f"invalid colour {self.colour!r} for status {self.key!r}: use {COLOUR_HELP}") from None
         if self.kind not in STATUS_KINDS:
             raise InvalidInput(f"invalid kind {self.kind!r} for status {self.key!r}: choose one of area, line")
 
@@ -208,21 +251,59 @@ def _toml_str(s: str) -> str:
 def parse_status_option(text: str, index: int = 0) -> Status:
     """Parse ``KEY=LABEL[:COLOUR][:KIND]`` as given to ``frontline init --status``.
 
+    Read from the right: a last part ``area`` or ``line`` is the kind; then a part that looks like a colour
+    (``#`` and no space, or one lower-case word of up to 20 letters, the length of the longest CSS colour name)
+    is the colour, and must be one (:func:`normalise_colour`); an empty part there means the default colour of position
+    ``index``. Everything before is the label, which may hold ``:`` (hostile or not, it is only ever text).
+    After a hex colour (or after a colour name, a colour-like word) comes a kind, so anything else there is a
+    misspelt kind. So ``Held:#zzzzzz`` and ``Held:#1f6fb4:polygon`` are
+    refused, naming the part that is wrong, instead of becoming a label with the default colour; so is
+    ``Held:stealblue``. A capitalised last word that is no colour name is text (``L1:Sudzha`` is a label,
+    ``Held:SteelBlue`` a colour); a label that itself ends in
+    ``:lowercase`` goes in ``theatre.toml``.
+
+    Raises
+    ------
+    InvalidInput
+        No ``=``, a bad colour or a bad kind.
+
     Examples
     --------
     >>> parse_status_option("grey_zone=Contested:#9e9e9e")
     Status(key='grey_zone', label='Contested', colour='#9e9e9e', kind='area')
     >>> parse_status_option("contact_line=Front line:#d62728:line").kind
     'line'
+    >>> parse_status_option("front=Front line:line").colour, parse_status_option("held=Held", 1).colour
+    ('#1f6fb4', '#f0a830')
+    >>> parse_status_option("held=Held:#1f6fb4:polygon")
+    Traceback (most recent call last):
+    ...
+    geo.errors.InvalidInput: --status 'held=Held:#1f6fb4:polygon': kind 'polygon' is not area or line
     """
     if "=" not in text:
         raise InvalidInput(f"--status {text!r}: expected KEY=LABEL[:COLOUR][:KIND]")
     key, rest = text.split("=", 1)
     parts = rest.split(":")
-    kind = "area"
-    if len(parts) > 1 and parts[-1] in STATUS_KINDS:
-        kind = parts.pop()
-    colour = DEFAULT_COLOURS[index % len(DEFAULT_COLOURS)]
-    if len(parts) > 1 and _COLOUR_RE.fullmatch(parts[-1]):
-        colour = parts.pop()
-    return Status(key=key.strip(), label=":".join(parts).strip() or key.strip(), colour=colour, kind=kind)
+    kind, colour = "area", ""
+    if len(parts) > 1 and parts[-1].strip() in STATUS_KINDS:
+        kind = parts.pop().strip()
+    elif len(parts) > 2 and _is_colour(parts[-2].strip()) and (parts[-2].strip().startswith("#")
+                                                               or _COLOUR_LIKE.fullmatch(parts[-1].strip())):
+        raise InvalidInput(f"--status {text!r}: kind {parts[-1].strip()!r} is not area or line")
+    last = parts[-1].strip()
+    if len(parts) > 1 and (last == "" or _COLOUR_LIKE.fullmatch(last) or _is_colour(last)):
+        colour = parts.pop().strip()
+        if colour and not _is_colour(colour):
+            raise InvalidInput(f"--status {text!r}: colour {colour!r} is not {COLOUR_HELP}")
+    label = ":".join(parts).strip()
+    return Status(key=key.strip(), label=label or key.strip(),
+                  colour=normalise_colour(colour) if colour else DEFAULT_COLOURS[index % len(DEFAULT_COLOURS)],
+                  kind=kind)
+
+
+def _is_colour(text: str) -> bool:
+    try:
+        normalise_colour(text)
+    except InvalidInput:
+        return False
+    return True

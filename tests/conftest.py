@@ -19,13 +19,17 @@ def shared_data_dir() -> Path:
     return Path(env) if env else (REPO / ".." / "shared" / "data" / "kursk").resolve()
 
 
-def need_shared_data() -> Path:
-    d = shared_data_dir()
+def _need(d: Path, what: str) -> Path:
+    """``d`` if it holds a daily series; else skip with the reason (fail in CI, which must run these tests)."""
     if not (d / "deepstate" / "daily").is_dir():
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the real-data tests, but {d} is absent")
-        pytest.skip(f"real data absent: {d} (the licensed Kursk series is read from ../shared, never copied)")
+        pytest.skip(f"real data absent: {d} (the licensed {what} is read from ../shared, never copied)")
     return d
+
+
+def need_shared_data() -> Path:
+    return _need(shared_data_dir(), "Kursk series")
 
 
 @pytest.fixture(scope="session")
@@ -101,6 +105,35 @@ def real_store(tmp_path_factory) -> Path:
     """The 258 real daily layers imported into a fresh store (once per session); treat as read-only."""
     shared = need_shared_data()
     return make_real_store(tmp_path_factory.mktemp("real") / "layers", shared)
+
+
+def ukraine_data_dir() -> Path:
+    """``../shared/data/ukraine`` (the whole-front daily series) beside the Kursk data folder."""
+    return shared_data_dir().parent / "ukraine"
+
+
+def need_ukraine_data() -> Path:
+    return _need(ukraine_data_dir(), "whole-front series")
+
+
+def make_ukraine_store(root: Path, shared: Path) -> Path:
+    """A store with theatre 'ua': the whole-front daily series, one status ``ru_occupied`` (as the README's)."""
+    from geo.importers import ImportOptions, import_paths
+    from geo.store import Store
+    from geo.theatre import Status, Theatre
+
+    store = Store(root)
+    store.init(Theatre("ua", "Russian-occupied Ukraine (DeepStateMap daily)",
+                       (Status("ru_occupied", "Russian-occupied", "#d62728"),)))
+    import_paths(store, "ua", [shared / "deepstate" / "daily"],
+                 ImportOptions(status="ru_occupied", source="DeepStateMap daily (cyterat/deepstate-map-data)"))
+    return root
+
+
+@pytest.fixture(scope="session")
+def ukraine_store(tmp_path_factory) -> Path:
+    """The 353 whole-front daily layers imported into a fresh store (once per session); treat as read-only."""
+    return make_ukraine_store(tmp_path_factory.mktemp("ua") / "layers", need_ukraine_data())
 
 
 @pytest.fixture(scope="session")

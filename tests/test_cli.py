@@ -55,7 +55,8 @@ def test_missing_date_exits_1_naming_nearest(demo, tmp_path, run_cli):
     r = run_cli("--layers", demo, "area", "demo", "2024-08-24")
     assert r.exit_code == 1
     assert r.stderr.strip() == ("frontline: error: theatre 'demo' has no layer on 2024-08-24; "
-                                "nearest: 2024-08-20, 2024-08-28")
+                                "nearest: 2024-08-20, 2024-08-28 (--in-force reads the layer in force: the "
+                                "latest before it)")
 
 
 BAD_INPUTS = {

@@ -74,6 +74,28 @@ def test_missing_date_names_the_nearest(store):
         store.read("demo", "2024-08-24")
 
 
+def test_in_force_reads_the_latest_layer_before_never_after(store):
+    store.record("demo", "2024-08-20", SQUARE)
+    store.record("demo", "2024-08-28", TWO_STATUSES)
+    assert store.entry("demo", "2024-08-24", in_force=True).date == "2024-08-20"
+    assert store.read("demo", "2024-08-27", in_force=True).collection == store.read("demo", "2024-08-20").collection
+    assert store.entry("demo", "2024-08-28", in_force=True).date == "2024-08-28"
+    assert store.entry("demo", "2030-01-01", in_force=True).date == "2024-08-28"
+    with pytest.raises(NoLayerOnDate, match="no layer in force on 2024-08-19: its first layer is of 2024-08-20"):
+        store.entry("demo", "2024-08-19", in_force=True)
+    t1 = store.history("demo", "2024-08-20")[-1].recorded_at
+    assert store.entry("demo", "2030-01-01", in_force=True, as_of=t1).date == "2024-08-20"
+
+
+def test_an_as_of_before_every_recording_says_so(store):
+    store.record("demo", "2024-08-20", SQUARE)
+    first = store.log("demo")[0].recorded_at
+    with pytest.raises(NotFound, match=f"no layer recorded by 2000-01-01T00:00:00.000000Z: the first was recorded "
+                                       f"at {first} \\(--as-of is the time the store was written"):
+        store.require_latest("demo", as_of="2000-01-01T00:00:00.000000Z")
+    assert list(store.require_latest("demo")) == ["2024-08-20"]
+
+
 def test_names_that_leave_the_store_are_refused(store):
     for bad in ("../x", "/etc", "a/b", "..", "", "A"):
         with pytest.raises(InvalidInput):

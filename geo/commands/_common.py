@@ -86,8 +86,34 @@ TIMESTAMP = TimestampType()
 THEATRE = TheatreType()
 TEXT = TextType()
 
-as_of_option = click.option("--as-of", "as_of", type=TIMESTAMP, default=None,
-                            help="Read the store as it stood at this time (UTC; a date means its end).")
+as_of_option = click.option(
+    "--as-of", "as_of", type=TIMESTAMP, default=None,
+    help="The time the store was written, not a front-line date: read each date's latest version recorded at "
+         "or before this UTC time (a date alone means its end). For a date without a layer, see --in-force.")
+
+in_force_option = click.option(
+    "--in-force", "in_force", is_flag=True,
+    help="A date without a layer means the layer in force: the latest one before it (never after); the "
+         "answer names the layer used. A date before the first layer is an error either way.")
+
+
+def noise_options(f):
+    """``--min-area``/``--tolerance``: the noise thresholds of ``diff`` and ``changes``."""
+    f = click.option("--tolerance", type=click.FloatRange(min=0), default=None, metavar="M",
+                     help="Change parts thinner than this are noise (default 20 m).")(f)
+    return click.option("--min-area", "min_area", type=click.FloatRange(min=0), default=None, metavar="KM2",
+                        help="Change parts smaller than this are noise (default 0.01 km²).")(f)
+
+
+def layer_note(date: str, layer_date: str) -> str:
+    """``2025-01-01 → layer of 2024-12-31``: a date read through the layer in force (the date alone otherwise).
+
+    Examples
+    --------
+    >>> layer_note("2025-01-01", "2024-12-31"), layer_note("2024-12-31", "2024-12-31")
+    ('2025-01-01 → layer of 2024-12-31', '2024-12-31')
+    """
+    return date if date == layer_date else f"{date} → layer of {layer_date}"
 
 
 def date_range_options(f):

@@ -34,7 +34,8 @@ def fetch_cmd(from_npm, cache):
 
 
 @command.command("list")
-@click.option("--cache", "cache", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--cache", "cache", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The cache folder (default $FRONTLINE_ASSETS or ./.assets/cache).")
 def list_cmd(cache):
     """List the pinned assets, their hashes and whether each is cached."""
     from ..render.assets import cache_dir, check, pinned
@@ -46,7 +47,8 @@ def list_cmd(cache):
 
 
 @command.command("check")
-@click.option("--cache", "cache", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--cache", "cache", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The cache folder (default $FRONTLINE_ASSETS or ./.assets/cache).")
 def check_cmd(cache):
     """Exit 0 where every pinned asset is cached and intact, else 3 naming the missing ones."""
     from ..errors import MissingResource

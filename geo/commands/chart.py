@@ -13,7 +13,15 @@ from pathlib import Path
 
 import click
 
-from ._common import THEATRE, as_of_option, check_date_range, date_range_options, store_from_ctx
+from ._common import (
+    THEATRE,
+    as_of_option,
+    check_date_range,
+    date_range_options,
+    in_force_option,
+    layer_note,
+    store_from_ctx,
+)
 
 
 @click.command("chart")
@@ -24,8 +32,9 @@ from ._common import THEATRE, as_of_option, check_date_range, date_range_options
 @click.option("--width", type=click.IntRange(300, 4000), default=1000, show_default=True, help="Width in pixels.")
 @click.option("--height", type=click.IntRange(200, 3000), default=520, show_default=True,
               help="Height in pixels of the chart (the list of events is added below it).")
+@in_force_option
 @as_of_option
-def command(theatre, date_from, date_to, output, width, height, as_of):
+def command(theatre, date_from, date_to, output, width, height, in_force, as_of):
     """Draw THEATRE's area-over-time chart (each status, the peak, the events) as SVG or PNG."""
     from ..measure import compute_areas
     from ..render.chart import FORMATS, chart_series, draw_chart
@@ -38,10 +47,14 @@ def command(theatre, date_from, date_to, output, width, height, as_of):
     check_date_range(date_from, date_to)
     t0 = time.perf_counter()
     store = store_from_ctx()
-    dates = select_dates(store, theatre, date_from=date_from, date_to=date_to, as_of=as_of)
+    dates = select_dates(store, theatre, date_from=date_from, date_to=date_to, as_of=as_of, in_force=in_force)
     series = chart_series(store.theatre(theatre), compute_areas(store, theatre, dates, as_of=as_of),
                           events=store.context(theatre, "events"))
     data = draw_chart(series, fmt, size=(width, height))
     write_atomic(path, data)
     click.echo(f"{path} ({len(dates)} dates, {len(series['events'])} events, {len(data) / 1024:.1f} KB, "
                f"{time.perf_counter() - t0:.2f} s)")
+    if date_from and dates[0] < date_from:
+        click.echo(f"in force: {layer_note(date_from, dates[0])}")
+    if in_force and date_to and dates[-1] != date_to:
+        click.echo(f"in force: {layer_note(date_to, dates[-1])}")

@@ -20,10 +20,13 @@ def command(src, dest, theatres, as_json):
     equal on both sides. Incremental: DEST must hold a prefix of SRC's history, and only the missing entries
     move; a DEST whose history differs is refused (exit 2) with nothing written.
     """
+    from ..errors import NotFound
     from ..store import copy_theatre, open_store
 
     source, target = open_store(src), open_store(dest)
     names = theatres or source.theatres()
+    if not names:
+        raise NotFound(f"no theatre to copy in {source.location}")
     results = [copy_theatre(source, target, n) for n in names]
     if as_json:
         emit_json("copy/v1", {"src": source.location, "dest": target.location,

@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 
 from ._common import DATE, THEATRE, store_from_ctx
-from .map import default_name, map_inputs, map_options
+from .map import default_name, in_force_lines, map_inputs, map_options
 
 
 @click.command("embed")
@@ -38,14 +38,14 @@ from .map import default_name, map_inputs, map_options
               help="Also write the static map as SVG (server-drawn, with title, legend, caption and credits) for "
                    "print desks; the PNG is written either way.")
 @map_options
-def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since, as_of, tiles, assets, title,
-            width, height):
+def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since, in_force, as_of, tiles, assets,
+            title, width, height):
     """Write THEATRE's map of DATE with an iframe snippet, alt text and a static PNG for articles."""
     from ..errors import InvalidInput, MissingResource
     from ..render import assets as asset_cache
     from ..render.embed import PNG_SIZE, chromium_path, draw_png, iframe_snippet, screenshot
     from ..render.mapping import build_map, save_map
-    from ..render.payload import alt_text, change_totals, format_span
+    from ..render.payload import alt_text, change_totals
     from ..render.safe import clean_text, safe_url
 
     if (width is None) != (height is None):
@@ -58,7 +58,8 @@ def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since
         raise InvalidInput(f"--base-url {base_url!r} must be an http(s) URL")
     t0 = time.perf_counter()
     store = store_from_ctx()
-    inputs = map_inputs(store, theatre, date, since=since, as_of=as_of)
+    inputs = map_inputs(store, theatre, date, since=since, as_of=as_of, in_force=in_force)
+    notes = in_force_lines(inputs, since)
     stem = default_name(theatre, date, since)
     outdir.mkdir(parents=True, exist_ok=True)
     base = "" if base_url is None else base_url.rstrip("/") + "/"
@@ -69,7 +70,7 @@ def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since
     t = inputs["theatre"]
     totals = change_totals(inputs["changes"]) if since else None
     alt = alt_text(t, inputs["date"], inputs["areas_km2"], title=title, peak=inputs["peak"], since=since,
-                   totals=totals)
+                   totals=totals, requested_date=inputs.get("requested_date"))
     (outdir / f"{stem}.alt.txt").write_text(alt + "\n", encoding="utf-8")
 
     png_path = outdir / f"{stem}.png"
@@ -97,10 +98,12 @@ def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since
                             encoding="utf-8")
         written.append(svg_path)
     label = clean_text(title or t.title)
-    frame_title = f"Map: {label}, {format_span(since, inputs['date'])}"
+    frame_title = f"Map: {label}, {m.payload['span']}"
     snippet = iframe_snippet(f"{base}{html_path.name}", title=frame_title, alt=alt, png=f"{base}{png_path.name}",
                              ratio=(rw, rh))
     (outdir / f"{stem}.embed.html").write_text(snippet, encoding="utf-8")
     for p in written:
         click.echo(f"{p} ({p.stat().st_size / 1024:.1f} KB)")
     click.echo(f"png drawn with {how}; {time.perf_counter() - t0:.2f} s")
+    for line in notes:
+        click.echo(line)

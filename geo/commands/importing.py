@@ -29,7 +29,9 @@ def _status_map(ctx, param, values):
 @click.option("--status-field", default="status", show_default=True, help="Property holding the status.")
 @click.option("--status-map", multiple=True, callback=_status_map, metavar="FROM=TO",
               help="Translate a status value; repeat.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
+              help="auto: by file suffix; geojson; deepstate: a raw DeepStateMap export (labels mapped, clipped); "
+                   "ogr: any format pyogrio reads.")
 @click.option("--repair", is_flag=True, help="Mend invalid polygons with make_valid (recorded in the note).")
 @click.option("--clip/--no-clip", default=None,
               help="Clip each layer to the theatre's region polygon, dropping border slivers (default: only "

@@ -9,7 +9,9 @@ that of the union, above the noise thresholds of :mod:`geo.diff`; the default ou
 ``maps/THEATRE-DATE.html``, and ``maps/THEATRE-DATE-since-SINCE.html`` with ``--since`` (a change map never
 overwrites the plain map of the date). Tiles default to none: the context layers keep the map legible, the page
 stays deterministic and self-contained, and readers' browsers send nothing to a tile server unless asked
-(``--tiles CartoDB.Positron``).
+(``--tiles CartoDB.Positron``). With ``--in-force``, a DATE (or ``--since``) without a layer is drawn from the
+layer in force, the latest before it; the command prints ``in force: DATE → layer of D``, the caption's figures
+and peak are those of the layer drawn, and the file keeps the name of the date asked for.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 
 import click
 
-from ._common import DATE, THEATRE, as_of_option, store_from_ctx
+from ._common import DATE, THEATRE, as_of_option, in_force_option, layer_note, store_from_ctx
 
 CONTEXT_KINDS = ("border", "outlines", "settlements", "countries")
 
@@ -29,19 +31,27 @@ def default_name(theatre: str, date: str, since: str | None) -> str:
     return f"{theatre}-{date}" + (f"-since-{since}" if since else "")
 
 
-def map_inputs(store, theatre: str, date: str, *, since: str | None = None, as_of: str | None = None) -> dict:
-    """Read everything a map of ``date`` needs from the store, as keyword arguments of ``build_map``."""
+def map_inputs(store, theatre: str, date: str, *, since: str | None = None, as_of: str | None = None,
+               in_force: bool = False) -> dict:
+    """Read everything a map of ``date`` needs from the store, as keyword arguments of ``build_map``.
+
+    With ``in_force``, ``date`` (and ``since``) without a layer are read through the layer in force, the latest
+    before it: ``date`` in the result is then the layer's date, ``requested_date`` the date asked for (the key
+    is present only where the two differ, so that the page can say "last update D"), and ``since`` the date of
+    the layer the change is measured from.
+    """
     from ..diff import peak_and_retaken
     from ..measure import compute_areas, compute_diff, load_settlements
 
     t = store.theatre(theatre)
-    layer = store.read(theatre, date, as_of=as_of)
-    rows = [r for r in compute_areas(store, theatre, None, as_of=as_of) if r["date"] <= date]
-    row = next(r for r in rows if r["date"] == date)
+    layer = store.read(theatre, date, as_of=as_of, in_force=in_force)
+    rows = [r for r in compute_areas(store, theatre, None, as_of=as_of) if r["date"] <= layer.date]
+    row = next(r for r in rows if r["date"] == layer.date)
     pk = peak_and_retaken(rows)
     peak = None
-    if pk["peak"] is not None and pk["peak"]["date"] != date and pk["retaken_pct"].get(date) is not None:
-        peak = {**pk["peak"], "retaken_pct": pk["retaken_pct"][date]}
+    if (pk["peak"] is not None and pk["peak"]["date"] != layer.date
+            and pk["retaken_pct"].get(layer.date) is not None):
+        peak = {**pk["peak"], "retaken_pct": pk["retaken_pct"][layer.date]}
     context = {}
     for kind in CONTEXT_KINDS:
         data = load_settlements(store, theatre) if kind == "settlements" else store.context(theatre, kind)
@@ -49,11 +59,26 @@ def map_inputs(store, theatre: str, date: str, *, since: str | None = None, as_o
             context[kind] = data
     changes = None
     if since:
-        result, _ = compute_diff(store, theatre, since, date, as_of=as_of, with_features=True)
+        result, summary = compute_diff(store, theatre, since, layer.date, as_of=as_of, with_features=True,
+                                       in_force=in_force)
         changes = result.collection()
-    return {"theatre": t, "collection": layer.collection, "date": layer.date, "areas_km2": row["areas_km2"],
-            "total_km2": row["total_km2"], "sources": layer.sources, "context": context, "changes": changes,
-            "since": since, "peak": peak}
+        since = summary["layer_date_a"]
+    out = {"theatre": t, "collection": layer.collection, "date": layer.date, "areas_km2": row["areas_km2"],
+           "total_km2": row["total_km2"], "sources": layer.sources, "context": context, "changes": changes,
+           "since": since, "peak": peak}
+    if layer.date != date:
+        out["requested_date"] = date
+    return out
+
+
+def in_force_lines(inputs: dict, since: str | None) -> list[str]:
+    """The ``in force: D → layer of L`` lines a map command prints for dates read through the layer in force."""
+    lines = []
+    if "requested_date" in inputs:
+        lines.append(f"in force: {layer_note(inputs['requested_date'], inputs['date'])}")
+    if since and inputs["since"] != since:
+        lines.append(f"in force: {layer_note(since, inputs['since'])} (--since)")
+    return lines
 
 
 def map_options(f):
@@ -67,6 +92,7 @@ def map_options(f):
     f = click.option("--tiles", default="none", show_default=True, metavar="NAME|none",
                      help="Basemap tiles by xyzservices name (e.g. CartoDB.Positron), or none.")(f)
     f = as_of_option(f)
+    f = in_force_option(f)
     f = click.option("--since", type=DATE, default=None, help="Also draw the ground gained and lost since DATE.")(f)
     return f
 
@@ -77,7 +103,7 @@ def map_options(f):
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Output file (default maps/THEATRE-DATE.html).")
 @map_options
-def command(theatre, date, output, since, as_of, tiles, assets, title, width, height):
+def command(theatre, date, output, since, in_force, as_of, tiles, assets, title, width, height):
     """Render the interactive map of THEATRE on DATE as one HTML page."""
     from ..render.mapping import build_map, save_map
 
@@ -85,8 +111,11 @@ def command(theatre, date, output, since, as_of, tiles, assets, title, width, he
         raise click.UsageError("give both --width and --height, or neither")
     t0 = time.perf_counter()
     store = store_from_ctx()
-    inputs = map_inputs(store, theatre, date, since=since, as_of=as_of)
+    inputs = map_inputs(store, theatre, date, since=since, as_of=as_of, in_force=in_force)
+    notes = in_force_lines(inputs, since)
     m = build_map(**inputs, title=title, tiles=tiles, assets=assets, width=width, height=height)
     path = save_map(m, output or Path("maps") / f"{default_name(theatre, date, since)}.html")
     size = path.stat().st_size
     click.echo(f"{path} ({size / 1024:.1f} KB, {time.perf_counter() - t0:.2f} s)")
+    for line in notes:
+        click.echo(line)

@@ -19,24 +19,38 @@ from pathlib import Path
 
 import click
 
-from ._common import THEATRE, as_of_option, check_date_range, date_range_options, store_from_ctx
+from ._common import (
+    THEATRE,
+    as_of_option,
+    check_date_range,
+    date_range_options,
+    in_force_option,
+    layer_note,
+    store_from_ctx,
+)
 
 CONTEXT_KINDS = ("border", "outlines", "settlements")
 
 
 def select_dates(store, theatre: str, *, date_from: str | None = None, date_to: str | None = None,
-                 as_of: str | None = None) -> list[str]:
+                 as_of: str | None = None, in_force: bool = False) -> list[str]:
     """The dates with a layer between ``date_from`` and ``date_to`` (inclusive), oldest first.
+
+    With ``in_force``, a ``date_from`` without a layer begins the range at the layer in force on it (the latest
+    before it) rather than at the first layer after it.
 
     Raises
     ------
     NotFound
-        No layer in that range.
+        No layer in that range (or at all, as of ``as_of``), or none in force on ``date_from``.
     """
     from ..errors import NotFound
 
-    dates = [d for d in store.latest(theatre, as_of=as_of)
-             if (date_from is None or d >= date_from) and (date_to is None or d <= date_to)]
+    lo = date_from
+    if in_force and date_from:
+        lo = store.entry(theatre, date_from, as_of=as_of, in_force=True).date
+    dates = [d for d in store.require_latest(theatre, as_of=as_of)
+             if (lo is None or d >= lo) and (date_to is None or d <= date_to)]
     if not dates:
         span = f" between {date_from or 'the start'} and {date_to or 'the end'}" if date_from or date_to else ""
         raise NotFound(f"theatre {theatre!r} has no layer{span}")
@@ -44,8 +58,12 @@ def select_dates(store, theatre: str, *, date_from: str | None = None, date_to: 
 
 
 def timeline_inputs(store, theatre: str, *, date_from: str | None = None, date_to: str | None = None,
-                    as_of: str | None = None) -> dict:
+                    as_of: str | None = None, in_force: bool = False) -> dict:
     """Read what a timeline page needs from the store, as keyword arguments of ``timeline_data``.
+
+    With ``in_force`` and a ``date_to`` after the last layer drawn, ``requested_date`` holds ``date_to`` (the
+    page's last date is then the layer in force on it, older than asked: "last update D"); the key is absent
+    otherwise.
 
     Raises
     ------
@@ -55,7 +73,7 @@ def timeline_inputs(store, theatre: str, *, date_from: str | None = None, date_t
     from ..measure import compute_areas, load_settlements
 
     t = store.theatre(theatre)
-    dates = select_dates(store, theatre, date_from=date_from, date_to=date_to, as_of=as_of)
+    dates = select_dates(store, theatre, date_from=date_from, date_to=date_to, as_of=as_of, in_force=in_force)
     layers = [{"date": x.date, "collection": x.collection, "version": x.version, "source": x.source}
               for x in store.read_all(theatre, as_of=as_of, dates=dates)]
     areas = compute_areas(store, theatre, dates, as_of=as_of)
@@ -64,8 +82,11 @@ def timeline_inputs(store, theatre: str, *, date_from: str | None = None, date_t
         data = load_settlements(store, theatre) if kind == "settlements" else store.context(theatre, kind)
         if data:
             context[kind] = data
-    return {"theatre": t, "layers": layers, "areas": areas, "events": store.context(theatre, "events"),
-            "context": context}
+    out = {"theatre": t, "layers": layers, "areas": areas, "events": store.context(theatre, "events"),
+           "context": context}
+    if in_force and date_to and dates[-1] != date_to:
+        out["requested_date"] = date_to
+    return out
 
 
 def tiles_spec(name: str | None) -> dict | None:
@@ -106,8 +127,9 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
                    "($FRONTLINE_ASSETS or ./.assets/cache; fill it with `frontline assets fetch`).")
 @click.option("--tiles", default="none", show_default=True, metavar="NAME|none",
               help="Basemap tiles by xyzservices name (e.g. CartoDB.Positron), or none.")
+@in_force_option
 @as_of_option
-def command(theatre, date_from, date_to, output, assets, tiles, as_of):
+def command(theatre, date_from, date_to, output, assets, tiles, in_force, as_of):
     """Render one page for THEATRE's whole series: map, date slider, area chart and events."""
     from ..render.assets import head_html
     from ..render.timeline import timeline_data, timeline_html
@@ -117,10 +139,18 @@ def command(theatre, date_from, date_to, output, assets, tiles, as_of):
     tile_data = tiles_spec(tiles)
     asset_tags = head_html(assets)  # before reading the store: a missing cache fails fast (exit 3)
     store = store_from_ctx()
-    inputs = timeline_inputs(store, theatre, date_from=date_from, date_to=date_to, as_of=as_of)
+    inputs = timeline_inputs(store, theatre, date_from=date_from, date_to=date_to, as_of=as_of, in_force=in_force)
+    notes, first, last = [], inputs["layers"][0]["date"], inputs["layers"][-1]["date"]
+    if date_from and first < date_from:
+        notes.append(f"in force: {layer_note(date_from, first)}")
+    if "requested_date" in inputs:
+        notes.append(f"in force: {layer_note(inputs['requested_date'], last)}")
+    inputs.pop("requested_date", None)  # TODO(lead): pass requested_date to timeline_data
     data = timeline_data(**inputs, tiles=tile_data)
     html = timeline_html(data, asset_tags=asset_tags)
     path = write_atomic(output or Path("maps") / f"{theatre}-timeline.html", html)
     size = path.stat().st_size
     click.echo(f"{path} ({len(inputs['layers'])} dates, {len(data['parts'])} distinct parts, "
                f"{size / 1024:.1f} KB, {time.perf_counter() - t0:.2f} s)")
+    for line in notes:
+        click.echo(line)

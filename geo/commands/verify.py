@@ -9,13 +9,16 @@ from ._common import THEATRE, emit_json, plain, store_from_ctx
 
 @click.command("verify")
 @click.argument("theatres", nargs=-1, type=THEATRE)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON with a schema key.")
 def command(theatres, as_json):
-    """Check THEATRE (default: every theatre). Exit 0 when sound, 1 on any problem."""
+    """Check THEATRE (default: every theatre). Exit 0 when sound, 1 on any problem (or no theatre to check)."""
+    from ..errors import NotFound
     from ..store import verify
 
     store = store_from_ctx()
     names = theatres or store.theatres()
+    if not names:
+        raise NotFound(f"no theatre to verify in {store.location}")
     reports = [verify(store, n) for n in names]
     if as_json:
         emit_json("verify/v1", {"ok": all(r.ok for r in reports), "theatres": [r.as_dict() for r in reports]})

@@ -391,7 +391,8 @@ def build_map(theatre, collection: dict, *, date: str, areas_km2: dict, total_km
               sources=(), context: dict | None = None, changes: dict | None = None, since: str | None = None,
               change_status: str = UNION, peak: dict | None = None, title: str | None = None,
               tiles: str | None = None, assets: str = "cdn", assets_dir: str | os.PathLike | None = None,
-              width: int | None = None, height: int | None = None, image: str | None = None) -> FrontlineMap:
+              width: int | None = None, height: int | None = None, image: str | None = None,
+              requested_date: str | None = None) -> FrontlineMap:
     """Build the map of a date (and of the change since ``since``) as a ``folium.Map``.
 
     Pure over plain data: it never opens the store. Parameters are those of
@@ -409,6 +410,8 @@ def build_map(theatre, collection: dict, *, date: str, areas_km2: dict, total_km
         Fixed page size in pixels; by default the page fills its frame.
     image : str, optional
         URL (or relative path) of the map's static image, for ``og:image`` and a large Twitter card.
+    requested_date : str, optional
+        The date asked for under ``--in-force`` when the layer drawn is older (the page says "last update D").
 
     Returns
     -------
@@ -442,7 +445,8 @@ def build_map(theatre, collection: dict, *, date: str, areas_km2: dict, total_km
     payload = map_payload(theatre, collection, date=date, areas_km2=areas_km2, total_km2=total_km2,
                           sources=sources, context=context, changes=changes, since=since,
                           change_status=change_status, peak=peak, title=title,
-                          size=(int(width), int(height)) if width and height else None)
+                          size=(int(width), int(height)) if width and height else None,
+                          requested_date=requested_date)
     if provider is not None and provider.get("attribution"):
         payload["attribution"].append({"label": "Tiles: ", "text": clean_text(provider["attribution"]), "href": None})
         payload["key"] = payload_key(payload)

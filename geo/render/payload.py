@@ -196,7 +196,8 @@ def caption(theatre, areas_km2: dict, **kw) -> str:
     return " · ".join(figures(theatre, areas_km2, **kw))
 
 
-def alt_text(theatre, date: str, areas_km2: dict, *, title: str | None = None, **kw) -> str:
+def alt_text(theatre, date: str, areas_km2: dict, *, title: str | None = None, requested_date: str | None = None,
+             **kw) -> str:
     """One sentence describing the map for readers who cannot see it, with its figures.
 
     Examples
@@ -209,6 +210,9 @@ def alt_text(theatre, date: str, areas_km2: dict, *, title: str | None = None, *
     what = clean_text(title or theatre.title)
     figs = figures(theatre, areas_km2, **kw)
     body = "; ".join(figs) if figs else "no areas"
+    if requested_date and requested_date != date:
+        return (f"Map of {what} on {format_date(requested_date)} (last update {format_date(date)}) "
+                f"showing {body}.")
     return f"Map of {what} on {format_date(date)} showing {body}."
 
 
@@ -273,7 +277,7 @@ def place_rank(props: dict, position: int) -> tuple:
 def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_km2: float | None = None,
                 sources=(), context: dict | None = None, changes: dict | None = None, since: str | None = None,
                 change_status: str = UNION, peak: dict | None = None, title: str | None = None,
-                size: tuple[int, int] | None = None) -> dict:
+                size: tuple[int, int] | None = None, requested_date: str | None = None) -> dict:
     """Build the payload of one map: everything the page draws and writes, as plain JSON-ready data.
 
     Parameters
@@ -304,6 +308,9 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
         Default: the theatre's title.
     size : (int, int), optional
         Map size in pixels, used only to choose the simplification of the context (default 800×600).
+    requested_date : str, optional
+        The date asked for, when the layer drawn is the one in force on it (``--in-force``) and older: the
+        dates then read ``1 Jan 2025 · last update 31 Dec 2024``, and so do the description and alt text.
 
     Returns
     -------
@@ -470,9 +477,12 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
         "title": clean_text(title or theatre.title),
         "date": clean_text(date),
         "dateText": format_day(date),
-        "span": format_span(since, date),
+        "span": format_span(since, requested_date or date) + (
+            f" · last update {format_day(date)}" if requested_date and requested_date != date else ""),
+        "requested": clean_text(requested_date) if requested_date and requested_date != date else None,
         "since": clean_text(since) if since else None,
-        "description": alt_text(theatre, date, areas_km2, title=title, peak=peak, since=since, totals=totals),
+        "description": alt_text(theatre, date, areas_km2, title=title, peak=peak, since=since, totals=totals,
+                                requested_date=requested_date),
         "caption": caption(theatre, areas_km2, peak=peak, since=since, totals=totals),
         "total": None if total_km2 is None else round(float(total_km2), 6),
         "table": {"rows": table, "total": None if total_km2 is None else round(float(total_km2), 3),

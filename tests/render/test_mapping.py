@@ -224,3 +224,12 @@ def test_invalid_and_odd_features_do_not_break_the_page():
     p = map_payload(THEATRE, {"type": "FeatureCollection", "features": odd}, date="2024-09-01", areas_km2={})
     kinds = [(f["s"], f["g"]["type"]) for f in p["features"]]
     assert kinds == [("held", "Polygon"), ("held", "Polygon"), ("held", "Polygon"), ("front", "LineString")]
+
+
+def test_a_layer_in_force_says_last_update():
+    p = map_payload(**small_inputs(), requested_date="2024-09-05")
+    assert p["span"] == "5 Sep 2024 · last update 1 Sep 2024"
+    assert "on 5 September 2024 (last update 1 September 2024)" in p["description"]
+    html = render_html(build_map(**small_inputs(), requested_date="2024-09-05"))
+    assert '<p class="fl-date">5 Sep 2024 · last update 1 Sep 2024</p>' in html
+    assert "last update" not in map_payload(**small_inputs(), requested_date="2024-09-01")["span"]
