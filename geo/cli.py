@@ -33,6 +33,7 @@ COMMANDS = {
     "assets": ("assets", "Manage the pinned web assets (Leaflet) used by the maps."),
     "timeline": ("timeline", "Render one page for the whole series: slider, area chart, events."),
     "chart": ("chart", "Draw the area-over-time chart as SVG or PNG."),
+    "animate": ("animate", "Write the series as an animated GIF, MP4 or WebM: a map a date, figures, a chart."),
 }
 
 

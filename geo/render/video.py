@@ -1,0 +1,488 @@
+"""The series as an animation: one frame per date, drawn server-side with matplotlib, written as GIF, MP4 or WebM.
+
+Pure over plain data (the theatre, the dated layers as GeoJSON, their areas, the context): the command
+(``geo.commands.animate``) reads the store and hands frames in one at a time, so memory stays bounded by one
+layer whatever the series' length.
+
+Decisions:
+
+* Each frame is the theatre's map of that day: the ground in its statuses, lines as lines, the context (border,
+  outlines, places and country names placed once for the whole series, as :func:`geo.render.static_map.
+  place_labels` places them: by rank, never overlapping, inside the frame), the date stamp, the figures of the day
+  (the same words and numbers as the maps' caption, from the same area results as ``frontline area``), a small
+  area chart of the whole series whose cursor moves, and the attribution on every frame.
+* The view is fixed for the whole animation (the bounds of every frame's ground, and the theatre's box where
+  there is none), so the map never jumps; the projection is the static map's (x scaled by cos(latitude)).
+* Sizes: ``square`` 1080×1080, ``landscape`` 1920×1080, ``portrait`` 1080×1920, or ``WxH`` (even numbers, for
+  yuv420p video). Text sizes follow the frame's shorter side.
+* Deterministic: the same inputs give the same frames, byte for byte (Agg, no timestamps); GIFs are written by
+  Pillow with one palette for the whole film (taken from the frame of the peak, which holds every colour) and no
+  dithering, so two runs give identical files; MP4 (H.264, yuv420p, ``+faststart``: plays in every browser and
+  on every phone) and WebM (VP9) through imageio with the ffmpeg binary that imageio-ffmpeg ships, with
+  ``macro_block_size=1`` (no padding: 1080 stays 1080).
+* ``hold_last`` repeats the last frame for that many seconds (a GIF lengthens its last frame instead).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ..errors import InvalidInput, MissingResource
+from .payload import format_day, format_km2, place_rank
+from .safe import clean_text
+
+TOTAL_FILL = "#7a7a7a"  # the chart's fill of all held ground (the union), as on the timeline
+SIZES = {"square": (1080, 1080), "landscape": (1920, 1080), "portrait": (1080, 1920)}
+FORMATS = ("gif", "mp4", "webm")
+THEMES = {
+    "light": {"bg": "#ffffff", "map": "#f3f1ec", "text": "#1d1d1d", "muted": "#4d4d4d", "border": "#333333",
+              "outline": "#8a8a8a", "place": "#222222", "halo": "#ffffff", "grid": "#dddddd"},
+    "dark": {"bg": "#15171a", "map": "#23262b", "text": "#f0f0f0", "muted": "#c4c4c4", "border": "#d0d0d0",
+             "outline": "#7a7a7a", "place": "#eeeeee", "halo": "#15171a", "grid": "#3a3d42"},
+}
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """A preset name or ``WxH`` → (width, height) in pixels, each even and between 240 and 3840.
+
+    Examples
+    --------
+    >>> parse_size("square"), parse_size("720x720")
+    ((1080, 1080), (720, 720))
+    >>> parse_size("721x720")
+    Traceback (most recent call last):
+    ...
+    geo.errors.InvalidInput: size '721x720': width and height must be even numbers from 240 to 3840 (yuv420p video)
+    """
+    if text in SIZES:
+        return SIZES[text]
+    m = re.fullmatch(r"(\d{2,4})x(\d{2,4})", text or "")
+    if not m:
+        raise InvalidInput(f"size {text!r}: choose {', '.join(SIZES)} or WxH (e.g. 720x720)")
+    w, h = int(m.group(1)), int(m.group(2))
+    if not all(240 <= v <= 3840 and v % 2 == 0 for v in (w, h)):
+        raise InvalidInput(f"size {text!r}: width and height must be even numbers from 240 to 3840 (yuv420p video)")
+    return w, h
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame's data: the date shown, the layer drawn (the one in force), its areas."""
+
+    date: str
+    layer_date: str
+    collection: Mapping
+    areas_km2: Mapping
+    total_km2: float
+
+
+@dataclass
+class Film:
+    """What stays the same over every frame: the theatre, the series' totals for the chart, the context."""
+
+    theatre: object
+    series: Sequence[tuple[str, float]]  # (date, union km²) of every date drawn, for the chart
+    context: Mapping = field(default_factory=dict)
+    bounds: tuple[float, float, float, float] | None = None  # west, south, east, north
+    size: tuple[int, int] = SIZES["square"]
+    theme: str = "light"
+
+
+def figures_text(theatre, areas_km2: Mapping) -> str:
+    """The figures of a frame, in the maps' words: ``Ukrainian-held: 1,148 km² · Contested: 153 km²``.
+
+    Examples
+    --------
+    >>> from geo.theatre import Theatre, Status
+    >>> figures_text(Theatre("d", "D", (Status("held", "Held", "#112233"),)), {"held": 1148.3})
+    'Held: 1,148 km²'
+    >>> figures_text(Theatre("d", "D", (Status("held", "Held", "#112233"),)), {})
+    'Held: 0 km²'
+    """
+    return " · ".join(f"{clean_text(s.label)}: {format_km2(areas_km2.get(s.key, 0.0))} km²"
+                      for s in theatre.statuses if s.kind == "area")
+
+
+def series_bounds(collections: Iterable[Mapping]) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of every area and line in the collections, or None for none."""
+    import shapely
+
+    w = s = math.inf
+    e = n = -math.inf
+    for c in collections:
+        for f in c.get("features", []):
+            g = f.get("geometry")
+            if not g:
+                continue
+            b = shapely.bounds(shapely.from_geojson(json.dumps(g)))
+            if not all(map(math.isfinite, b)):
+                continue
+            w, s, e, n = min(w, b[0]), min(s, b[1]), max(e, b[2]), max(n, b[3])
+    return None if w == math.inf else (w, s, e, n)
+
+
+def _layout(size, title_lines: int):
+    """Boxes of the frame, in figure fractions, from pixel sizes that follow the shorter side."""
+    w, h = size
+    u = min(w, h) / 1080
+    pad = 30 * u
+    title_h = 34 * u * title_lines
+    band = pad + title_h + 12 * u + 52 * u + 10 * u + 30 * u  # title, date stamp, figures
+    credit_h = 3 * 18 * u + pad * 0.6
+    fx, fy = (lambda px: px / w), (lambda py: py / h)
+    if w > h * 1.3:  # landscape: the map on the left, the words and the chart on the right
+        side = 0.64
+        return u, {"map": (fx(pad), fy(credit_h + pad * 0.5), side - fx(2 * pad), 1 - fy(credit_h + 1.5 * pad)),
+                   "chart": (side + fx(90 * u), fy(credit_h + 60 * u), 1 - side - fx(90 * u + pad), fy(220 * u)),
+                   "title": (side, 1 - fy(pad)), "date": (side, 1 - fy(pad + title_h + 12 * u)),
+                   "figs": (side, 1 - fy(pad + title_h + 74 * u)), "credit": (fx(pad), fy(pad * 0.6)),
+                   "text_w": (1 - side) * w - pad}
+    chart_h = 150 * u
+    chart_y = credit_h + 48 * u
+    map_y = chart_y + chart_h + 30 * u
+    return u, {"map": (fx(pad), fy(map_y), 1 - fx(2 * pad), 1 - fy(map_y + band + 14 * u)),
+               "chart": (fx(pad + 110 * u), fy(chart_y), 1 - fx(2 * pad + 130 * u), fy(chart_h)),
+               "title": (fx(pad), 1 - fy(pad)), "date": (fx(pad), 1 - fy(pad + title_h + 12 * u)),
+               "figs": (fx(pad), 1 - fy(pad + title_h + 74 * u)), "credit": (fx(pad), fy(pad * 0.6)),
+               "text_w": w - 2 * pad}
+
+
+def _rings_path(geometry):
+    """A matplotlib Path of a GeoJSON geometry's polygons (holes by even-odd), or of its lines (None, lines)."""
+    import numpy as np
+    import shapely
+    from matplotlib.path import Path
+
+    g = shapely.from_geojson(json.dumps(geometry))
+    verts, codes, lines = [], [], []
+    for part in shapely.get_parts(g):
+        if part.geom_type == "Polygon":
+            for ring in [part.exterior, *part.interiors]:
+                xy = np.asarray(ring.coords)
+                if len(xy) < 4:
+                    continue
+                verts.append(xy)
+                codes.append(np.array([Path.MOVETO] + [Path.LINETO] * (len(xy) - 2) + [Path.CLOSEPOLY]))
+        elif part.geom_type in ("LineString", "LinearRing"):
+            lines.append(np.asarray(part.coords))
+        elif part.geom_type.startswith("Multi") or part.geom_type == "GeometryCollection":
+            sub = _rings_path(json.loads(shapely.to_geojson(part)))
+            if sub[0] is not None:
+                verts.append(sub[0].vertices)
+                codes.append(sub[0].codes)
+            lines.extend(sub[1])
+    path = Path(np.concatenate(verts), np.concatenate(codes)) if verts else None
+    return path, lines
+
+
+def _wrapped(text: str, width_px: float, size_px: float, lines: int) -> list[str]:
+    import textwrap
+
+    out = textwrap.wrap(text, max(12, int(width_px / (size_px * 0.58)))) or [""]
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1].rstrip(" ,.;:") + "…"
+    return out
+
+
+class Renderer:
+    """Draws frames of a :class:`Film` with matplotlib, redrawing only what a date changes.
+
+    The background (map, context lines, title, credits, the chart) is drawn once and restored for each frame;
+    the place and country labels are drawn once on a transparent layer composited over each frame (so the
+    ground never covers a name); each frame draws only its ground, its date, its figures and the chart's cursor.
+    """
+
+    def __init__(self, film: Film):
+        try:
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+            from matplotlib.figure import Figure
+        except ImportError:
+            raise MissingResource("animate needs matplotlib: pip install 'frontline[video]'") from None
+        import numpy as np
+
+        if film.theme not in THEMES:
+            raise InvalidInput(f"unknown theme {film.theme!r}: choose one of {', '.join(THEMES)}")
+        self.film = film
+        self.col = col = THEMES[film.theme]
+        w, h = film.size
+        t = film.theatre
+        u0 = min(w, h) / 1080
+        landscape = w > h * 1.3
+        text_w = ((1 - 0.64) * w - 30 * u0) if landscape else (w - 60 * u0)
+        title = _wrapped(clean_text(t.title, max_len=200), text_w, 34 * u0 * 0.9, 2)
+        self.unit, box = _layout(film.size, len(title))
+        u = self.unit
+        self.fig = fig = Figure(figsize=(w / 100, h / 100), dpi=100, facecolor=col["bg"])
+        self.canvas = FigureCanvasAgg(fig)
+        ax = fig.add_axes(box["map"])
+        self._view(ax, box["map"])
+        self.ax = ax
+        self._context_lines(film.context)
+        pt = 72 / 100  # points per pixel at 100 dpi
+        fig.text(*box["title"], "\n".join(title), fontsize=30 * u * pt * 1.0, fontweight="bold", color=col["text"],
+                 va="top", linespacing=1.1)
+        self.date = fig.text(*box["date"], "", fontsize=48 * u * pt, fontweight="bold", color=col["text"], va="top",
+                             animated=True)
+        self.figs = fig.text(*box["figs"], "", fontsize=25 * u * pt, color=col["text"], va="top", animated=True)
+        self.figs_width = box["text_w"]
+        credits = " · ".join(clean_text(a, max_len=300) for a in t.attribution) + " · map: frontline"
+        fig.text(*box["credit"], "\n".join(_wrapped(credits, w - 60 * u, 15 * u, 3)), fontsize=15 * u * pt,
+                 color=col["muted"], va="bottom", linespacing=1.15)
+        self.cax = None
+        self._chart(fig.add_axes(box["chart"]))
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(fig.bbox)
+        # the labels, once, on a transparent layer of the same geometry
+        over = Figure(figsize=(w / 100, h / 100), dpi=100)
+        over.patch.set_alpha(0)
+        oc = FigureCanvasAgg(over)
+        oax = over.add_axes(box["map"])
+        self._view(oax, box["map"])
+        oax.patch.set_alpha(0)
+        oax.set_axis_off()
+        self._labels(oax, film.context)
+        oc.draw()
+        rgba = np.asarray(oc.buffer_rgba()).astype(np.float32) / 255.0
+        alpha = rgba[:, :, 3:4]
+        self._mask = np.nonzero(alpha[:, :, 0] > 0)
+        self._over_a = alpha[self._mask]
+        self._over_rgb = rgba[:, :, :3][self._mask]
+        self.dynamic: list = []
+
+    def _view(self, ax, box):
+        film, col = self.film, self.col
+        w, h = film.size
+        ax.set_facecolor(col["map"])
+        for side in ax.spines.values():
+            side.set_visible(False)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        west, south, east, north = film.bounds or film.theatre.bbox or (-180.0, -60.0, 180.0, 75.0)
+        dx, dy = (east - west) * 0.08, (north - south) * 0.08
+        west, south, east, north = west - dx, south - dy, east + dx, north + dy
+        kx = math.cos(math.radians((south + north) / 2))
+        bw, bh = box[2] * w, box[3] * h
+        cx, cy = (west + east) / 2, (south + north) / 2
+        half_x = max((east - west) / 2, (north - south) / 2 * bw / bh / kx)
+        half_y = half_x * kx * bh / bw
+        ax.set_xlim(cx - half_x, cx + half_x)
+        ax.set_ylim(cy - half_y, cy + half_y)
+
+    def _context_lines(self, ctx: Mapping):
+        import numpy as np
+
+        col, u = self.col, self.unit
+        for kind, colour, width, style in (("outlines", col["outline"], 1.2, "-"),
+                                           ("border", col["border"], 2.4, (0, (6, 3, 1.5, 3)))):
+            for f in (ctx.get(kind) or {}).get("features", []):
+                if not f.get("geometry"):
+                    continue
+                path, lines = _rings_path(f["geometry"])
+                if path is not None:
+                    lines = lines + [np.asarray(path.vertices)]
+                for ln in lines:
+                    self.ax.plot(ln[:, 0], ln[:, 1], color=colour, linewidth=width * u, linestyle=style, zorder=2)
+
+    def _labels(self, ax, ctx: Mapping):
+        from matplotlib.patheffects import withStroke
+
+        from .static_map import place_labels
+
+        col, u = self.col, self.unit
+        places = []
+        for f in (ctx.get("settlements") or {}).get("features", []):
+            g, p = f.get("geometry") or {}, f.get("properties") or {}
+            if g.get("type") == "Point" and p.get("name"):
+                places.append((p, {"n": clean_text(p["name"], max_len=60),
+                                   "ll": [g["coordinates"][1], g["coordinates"][0]]}))
+        places = [x for _, x in sorted(((place_rank(p, i), x) for i, (p, x) in enumerate(places)),
+                                       key=lambda r: r[0])]
+        countries = [{"n": clean_text(f["properties"]["name"]).upper(),
+                      "ll": [f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0]]}
+                     for f in (ctx.get("countries") or {}).get("features", [])
+                     if (f.get("geometry") or {}).get("type") == "Point" and (f.get("properties") or {}).get("name")]
+        h = self.film.size[1]
+        ax.figure.canvas.draw()
+        bbox = ax.get_window_extent()
+        frame = (bbox.x0, h - bbox.y1, bbox.x1, h - bbox.y0)
+
+        def xy(lon, lat):
+            x, y = ax.transData.transform((lon, lat))
+            return x, h - y
+
+        size_px = 19 * u
+        pt = 72 / 100
+        halo = [withStroke(linewidth=3.5 * u, foreground=col["halo"])]
+        inv = ax.transData.inverted()
+        for kind, text, x, y, anchor, dot in place_labels(places, xy, frame, size=size_px, countries=countries):
+            lon, lat = inv.transform((x, h - y))
+            if kind == "country":
+                ax.text(lon, lat, text, fontsize=size_px * 1.25 * pt, fontweight="bold", color=col["muted"],
+                        ha="center", va="baseline", path_effects=halo)
+                continue
+            dlon, dlat = inv.transform((dot[0], h - dot[1]))
+            ax.plot([dlon], [dlat], "o", color=col["place"], markersize=6 * u * pt, markeredgecolor=col["halo"],
+                    markeredgewidth=1 * u)
+            ha = {"start": "left", "end": "right", "middle": "center"}[anchor]
+            ax.text(lon, lat, text, fontsize=size_px * pt, fontweight="bold", color=col["place"], ha=ha,
+                    va="baseline", path_effects=halo)
+
+    def _chart(self, cax):
+        import datetime as dt
+
+        col, u = self.col, self.unit
+        pt = 72 / 100
+        series = self.film.series
+        cax.set_facecolor(col["bg"])
+        for side in ("top", "right"):
+            cax.spines[side].set_visible(False)
+        for side in ("left", "bottom"):
+            cax.spines[side].set_color(col["muted"])
+        cax.tick_params(colors=col["muted"], labelsize=16 * u * pt, length=4 * u)
+        if not series:
+            return
+        d0 = dt.date.fromisoformat(series[0][0])
+        self._day = {d: (dt.date.fromisoformat(d) - d0).days for d, _ in series}
+        xs = [self._day[d] for d, _ in series]
+        ys = [v for _, v in series]
+        cax.fill_between(xs, ys, color=TOTAL_FILL, alpha=0.35, linewidth=0)
+        cax.plot(xs, ys, color=col["text"], linewidth=2 * u)
+        top = max(ys) or 1.0
+        cax.set_ylim(0, top * 1.15)
+        cax.set_xlim(xs[0], max(xs[-1], xs[0] + 1))
+        cax.set_yticks([0, top])
+        cax.set_yticklabels(["0", f"{format_km2(top)} km²"])
+        ticks = sorted({0, xs[-1]})
+        cax.set_xticks(ticks)
+        labels = [format_day(series[0][0]), format_day(series[-1][0])][:len(ticks)]
+        cax.set_xticklabels(labels)
+        for lab, ha in zip(cax.get_xticklabels(), ("left", "right"), strict=False):
+            lab.set_horizontalalignment(ha)
+        self.cursor = cax.axvline(xs[0], color=col["text"], linewidth=2.5 * u, animated=True)
+        (self.dot,) = cax.plot([xs[0]], [ys[0]], "o", color=col["text"], markersize=9 * u * pt, animated=True)
+        self.cax = cax
+
+    def draw(self, frame: Frame):
+        """Draw ``frame`` and return the figure's pixels as an (H, W, 3) uint8 array."""
+        import numpy as np
+        from matplotlib.collections import LineCollection
+        from matplotlib.patches import PathPatch
+
+        self.canvas.restore_region(self.background)
+        u = self.unit
+        for order, s in enumerate(self.film.theatre.statuses):
+            for f in frame.collection.get("features", []):
+                if (f.get("properties") or {}).get("status") != s.key or not f.get("geometry"):
+                    continue
+                path, lines = _rings_path(f["geometry"])
+                if s.kind == "area" and path is not None:
+                    self.ax.draw_artist(PathPatch(path, facecolor=s.colour, edgecolor=s.colour, alpha=0.55,
+                                                  linewidth=1.5 * u, zorder=3 + order * 0.01, figure=self.fig,
+                                                  transform=self.ax.transData, clip_box=self.ax.bbox))
+                segs = list(lines)
+                if s.kind == "line" and path is not None:
+                    segs.append(np.asarray(path.vertices))
+                if segs and s.kind == "line":
+                    lc = LineCollection(segs, colors=s.colour, linewidths=4 * u, zorder=5, figure=self.fig,
+                                        transform=self.ax.transData)
+                    lc.set_clip_box(self.ax.bbox)
+                    self.ax.draw_artist(lc)
+        day = format_day(frame.date)
+        self.date.set_text(day + (f"  (last update {format_day(frame.layer_date)})"
+                                  if frame.layer_date != frame.date else ""))
+        pt = 72 / 100
+        figs = _wrapped(figures_text(self.film.theatre, frame.areas_km2), self.figs_width, 25 * u * pt * 1.39, 2)
+        self.figs.set_text("\n".join(figs))
+        self.fig.draw_artist(self.date)
+        self.fig.draw_artist(self.figs)
+        if self.cax is not None and frame.date in self._day:
+            x = self._day[frame.date]
+            self.cursor.set_xdata([x, x])
+            self.dot.set_data([x], [frame.total_km2])
+            self.cax.draw_artist(self.cursor)
+            self.cax.draw_artist(self.dot)
+        out = np.asarray(self.canvas.buffer_rgba())[:, :, :3].astype(np.float32) / 255.0
+        out[self._mask] = self._over_rgb * self._over_a + out[self._mask] * (1 - self._over_a)
+        return (out * 255.0 + 0.5).astype(np.uint8)
+
+
+def render(film: Film, frames: Iterable[Frame]) -> Iterator:
+    """Yield each frame's pixels (an (H, W, 3) uint8 array) in order."""
+    r = Renderer(film)
+    for f in frames:
+        yield r.draw(f)
+
+
+def write(path, pixels: Iterable, *, fps: float = 8.0, hold_last: float = 2.0, palette_from=None) -> int:
+    """Write frames to ``path`` (``.gif``, ``.mp4`` or ``.webm``); return the number of frames written.
+
+    ``palette_from`` (an array) gives the GIF its one palette (default: the first frame).
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise InvalidInput(f"{path.name}: the output must end in .gif, .mp4 or .webm")
+    if not (0.5 <= fps <= 60):
+        raise InvalidInput(f"--fps {fps}: choose from 0.5 to 60 frames a second")
+    if fmt == "gif":
+        return _write_gif(path, pixels, fps, hold_last, palette_from)
+    return _write_video(path, pixels, fps, hold_last, fmt)
+
+
+def _write_gif(path, pixels, fps, hold_last, palette_from) -> int:
+    from PIL import Image
+
+    images, palette = [], None
+    for px in pixels:
+        im = Image.fromarray(px, "RGB")
+        if palette is None:
+            src = Image.fromarray(palette_from, "RGB") if palette_from is not None else im
+            palette = src.quantize(colors=96, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        images.append(im.quantize(palette=palette, dither=Image.Dither.NONE))
+    if not images:
+        raise InvalidInput("no frames to write")
+    step = round(1000 / fps)
+    durations = [step] * len(images)
+    durations[-1] = step + round(1000 * max(hold_last, 0))
+    images[0].save(path, save_all=True, append_images=images[1:], duration=durations, loop=0, optimize=False,
+                   disposal=1)
+    return len(images)
+
+
+def _write_video(path, pixels, fps, hold_last, fmt) -> int:
+    try:
+        import imageio.v2 as imageio
+    except ImportError:
+        raise MissingResource("MP4 and WebM need imageio and imageio-ffmpeg: pip install 'frontline[video]'") from None
+    if fmt == "mp4":
+        opts = {"codec": "libx264", "pixelformat": "yuv420p",
+                "ffmpeg_params": ["-crf", "20", "-preset", "medium", "-movflags", "+faststart", "-threads", "2",
+                                  "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact"]}
+    else:
+        opts = {"codec": "libvpx-vp9", "pixelformat": "yuv420p",
+                "ffmpeg_params": ["-b:v", "0", "-crf", "34", "-row-mt", "1", "-threads", "2", "-deadline", "good",
+                                  "-cpu-used", "4", "-map_metadata", "-1", "-fflags", "+bitexact"]}
+    n = 0
+    writer = imageio.get_writer(str(path), format="FFMPEG", mode="I", fps=fps, macro_block_size=1, quality=None,
+                                **opts)
+    last = None
+    try:
+        for px in pixels:
+            writer.append_data(px)
+            last = px
+            n += 1
+        if last is None:
+            raise InvalidInput("no frames to write")
+        for _ in range(round(max(hold_last, 0) * fps)):
+            writer.append_data(last)
+            n += 1
+    finally:
+        writer.close()
+    return n
