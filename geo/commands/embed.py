@@ -2,10 +2,10 @@
 
 Files written in the output folder (default ``maps/``), for a stem ``kursk-2024-08-24`` (with ``--since``,
 ``kursk-2024-08-24-since-2024-08-12``): ``STEM.html`` (the map), ``STEM.embed.html`` (the snippet to paste),
-``STEM.alt.txt`` (the alt text), ``STEM.png`` (for AMP, RSS, print and social posts; the page's ``og:image``,
-absolute under ``--base-url``) and, with ``--static svg``, ``STEM.svg`` (the server-drawn map with its title,
-legend, caption and credits, for print desks). The snippet names the map by its file name, or under
-``--base-url`` where it will be published.
+``STEM.alt.txt`` (the alt text), ``STEM.png`` (for AMP, RSS and print), ``STEM.card.png`` (1200×630, the
+page's ``og:image`` and large Twitter card, absolute under ``--base-url``: title, date, map, figures, credits)
+and, with ``--static svg``, ``STEM.svg`` (the server-drawn map with its title, legend, caption and credits, for
+print desks). The snippet names the map by its file name, or under ``--base-url`` where it will be published.
 
 The PNG is a Chromium screenshot of a self-contained copy of the map (assets inline, so that it draws without a
 network) where Chromium, Playwright and the asset cache are present; else matplotlib draws it (``--png
@@ -22,6 +22,22 @@ import click
 
 from ._common import DATE, THEATRE, store_from_ctx
 from .map import default_name, in_force_lines, map_inputs, map_options
+
+
+def social_card(inputs: dict, *, title: str | None = None) -> bytes:
+    """The 1200×630 link-preview card of a map's inputs (:func:`geo.render.video.social_card`)."""
+    import dataclasses
+
+    from ..render import video
+
+    t = inputs["theatre"]
+    if title:
+        t = dataclasses.replace(t, title=title)
+    frame = video.Frame(date=inputs.get("requested_date") or inputs["date"], layer_date=inputs["date"],
+                        collection=inputs["collection"], areas_km2=inputs["areas_km2"],
+                        total_km2=float(inputs["total_km2"]))
+    bounds = video.series_bounds([inputs["collection"]] + ([inputs["changes"]] if inputs.get("changes") else []))
+    return video.social_card(t, frame, context=inputs.get("context") or {}, bounds=bounds)
 
 
 @click.command("embed")
@@ -63,7 +79,7 @@ def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since
     stem = default_name(theatre, date, since)
     outdir.mkdir(parents=True, exist_ok=True)
     base = "" if base_url is None else base_url.rstrip("/") + "/"
-    image = f"{base}{stem}.png"
+    image = f"{base}{stem}.card.png"
     m = build_map(**inputs, title=title, tiles=tiles, assets=assets, width=width, height=height, image=image)
     html_path = save_map(m, outdir / f"{stem}.html")
 
@@ -89,7 +105,9 @@ def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since
     else:
         draw_png(m.payload, png_path, size=size)
 
-    written = [html_path, outdir / f"{stem}.embed.html", outdir / f"{stem}.alt.txt", png_path]
+    card_path = outdir / f"{stem}.card.png"
+    card_path.write_bytes(social_card(inputs, title=title))
+    written = [html_path, outdir / f"{stem}.embed.html", outdir / f"{stem}.alt.txt", png_path, card_path]
     if static_kind == "svg":
         from ..render.static_map import map_svg
 

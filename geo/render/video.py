@@ -234,6 +234,7 @@ class Renderer:
         fig.text(*box["credit"], "\n".join(_wrapped(credits, w - 60 * u, 15 * u, 3)), fontsize=15 * u * pt,
                  color=col["muted"], va="bottom", linespacing=1.15)
         self.cax = None
+        self.text_x = box["title"][0]
         self._chart(fig.add_axes(box["chart"]))
         self.canvas.draw()
         self.background = self.canvas.copy_from_bbox(fig.bbox)
@@ -344,7 +345,13 @@ class Renderer:
         for side in ("left", "bottom"):
             cax.spines[side].set_color(col["muted"])
         cax.tick_params(colors=col["muted"], labelsize=16 * u * pt, length=4 * u)
-        if not series:
+        if not series:  # a card: the headline figure where the chart would be
+            cax.set_visible(False)
+            _, y0, _, ch = cax.get_position().bounds
+            self.headline = self.fig.text(self.text_x, y0 + ch * 1.2, "", fontsize=64 * u * pt, fontweight="bold",
+                                          color=col["text"], va="bottom", animated=True)
+            self.fig.text(self.text_x, y0 + ch * 1.05, "held, all statuses together", fontsize=22 * u * pt,
+                          color=col["muted"], va="top")
             return
         d0 = dt.date.fromisoformat(series[0][0])
         self._day = {d: (dt.date.fromisoformat(d) - d0).days for d, _ in series}
@@ -400,6 +407,9 @@ class Renderer:
         self.figs.set_text("\n".join(figs))
         self.fig.draw_artist(self.date)
         self.fig.draw_artist(self.figs)
+        if getattr(self, "headline", None) is not None:
+            self.headline.set_text(f"{format_km2(frame.total_km2)} km²")
+            self.fig.draw_artist(self.headline)
         if self.cax is not None and frame.date in self._day:
             x = self._day[frame.date]
             self.cursor.set_xdata([x, x])
@@ -409,6 +419,36 @@ class Renderer:
         out = np.asarray(self.canvas.buffer_rgba())[:, :, :3].astype(np.float32) / 255.0
         out[self._mask] = self._over_rgb * self._over_a + out[self._mask] * (1 - self._over_a)
         return (out * 255.0 + 0.5).astype(np.uint8)
+
+
+CARD_SIZE = (1200, 630)
+
+
+def social_card(theatre, frame: Frame, *, context: Mapping | None = None, bounds=None, series=(),
+                theme: str = "light") -> bytes:
+    r"""A 1200×630 PNG for link previews (``og:image``): title, date, the map, the figures, the attribution.
+
+    The same drawing as a frame of :func:`render` (so a card and a video frame of the same date agree), with the
+    chart of ``series`` where given; deterministic (no metadata written).
+
+    Examples
+    --------
+    >>> from geo.theatre import Theatre, Status
+    >>> t = Theatre("demo", "Demo", (Status("held", "Held", "#112233"),), bbox=(35.0, 51.0, 35.5, 51.3))
+    >>> png = social_card(t, Frame("2024-08-24", "2024-08-24", {"features": []}, {}, 0.0))
+    >>> png[:8] == b"\x89PNG\r\n\x1a\n"
+    True
+    """
+    import io
+
+    from PIL import Image
+
+    film = Film(theatre=theatre, series=list(series), context=context or {}, bounds=bounds, size=CARD_SIZE,
+                theme=theme)
+    px = Renderer(film).draw(frame)
+    buf = io.BytesIO()
+    Image.fromarray(px, "RGB").save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
 
 
 def render(film: Film, frames: Iterable[Frame]) -> Iterator:

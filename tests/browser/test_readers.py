@@ -354,7 +354,8 @@ def test_embed_png_and_svg_are_still_images_with_the_whole_attribution(site, rea
     png = Image.open(root / "embed" / f"{stem}.png")
     html = (root / "embed" / f"{stem}.html").read_text(encoding="utf-8")
     assert png.size[0] == 1200 and png.size[1] >= 900
-    assert f'<meta property="og:image" content="{stem}.png">' in html
+    assert f'<meta property="og:image" content="{stem}.card.png">' in html
+    assert Image.open(root / "embed" / f"{stem}.card.png").size == (1200, 630)
     assert '<meta name="twitter:card" content="summary_large_image">' in html
     # what the screenshot sets: no controls, no hint, the sources whole
     page, _ = reader(f"embed/{stem}.html", 1280)

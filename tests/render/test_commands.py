@@ -130,7 +130,10 @@ def test_embed_writes_snippet_alt_and_png(store, run_cli, tmp_path):
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     assert "<img" not in snippet and "<noscript" not in snippet  # the frame's page shows its own static map
     page = (out / f"{stem}.html").read_text()
-    assert f'<meta property="og:image" content="https://news.example/maps/{stem}.png">' in page
+    assert f'<meta property="og:image" content="https://news.example/maps/{stem}.card.png">' in page
+    from PIL import Image
+
+    assert Image.open(out / f"{stem}.card.png").size == (1200, 630)
     bad = run_cli("--layers", store, "embed", "demo", "2024-09-01", "-o", out, "--base-url", "javascript:x")
     assert bad.exit_code == 2
 
