@@ -44,6 +44,7 @@ _HEX_RE = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
 _COLOUR_LIKE = re.compile(r"#\S*|[a-z]{1,20}")  # what a --status part meant as a colour looks like
 COLOUR_HELP = "a CSS hex colour (#rgb, #rrggbb, or with alpha #rgba, #rrggbbaa) or a CSS colour name (steelblue)"
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_LANG_RE = re.compile(r"^[a-z]{2,3}$")
 #: the default palette; the second (contested) is amber, kept apart from the blue under protanopia (test_palette.py)
 DEFAULT_COLOURS = ("#1f6fb4", "#f0a830", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
 
@@ -120,8 +121,25 @@ class Status:
     label: str
     colour: str
     kind: str = "area"
+    #: the label in other languages, ``(("uk", "…"), ("ru", "…"))``: ``label.uk = "…"`` in theatre.toml
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def label_in(self, lang: str | None) -> str:
+        """The label in ``lang`` where theatre.toml gives one, else the default label.
+
+        Examples
+        --------
+        >>> Status("held", "Held", "#112233", labels=(("uk", "Утримується"),)).label_in("uk")
+        'Утримується'
+        >>> Status("held", "Held", "#112233").label_in("de")
+        'Held'
+        """
+        return dict(self.labels).get(lang or "", self.label)
 
     def __post_init__(self):
+        for lang, text in self.labels:
+            if not _LANG_RE.fullmatch(lang) or not isinstance(text, str):
+                raise InvalidInput(f"status {self.key!r}: label.{lang} must be a language code (uk, ru, de) with text")
         if not _KEY_RE.fullmatch(self.key):
             raise InvalidInput(f"invalid status key {self.key!r}: use a-z, 0-9 and '_', starting with a letter")
         try:
@@ -148,6 +166,12 @@ class Theatre:
     regions_field: str = "name"
     context: dict = field(default_factory=dict)
     attribution: tuple[str, ...] = ()
+    #: the title in other languages (``title.uk = "…"`` in theatre.toml)
+    titles: tuple[tuple[str, str], ...] = ()
+
+    def title_in(self, lang: str | None) -> str:
+        """The title in ``lang`` where theatre.toml gives one, else the default title."""
+        return dict(self.titles).get(lang or "", self.title)
 
     def __post_init__(self):
         check_name(self.name)
@@ -190,20 +214,24 @@ class Theatre:
         except tomllib.TOMLDecodeError as exc:
             raise InvalidInput(f"theatre {name!r}: theatre.toml is not valid TOML: {exc}") from None
         try:
-            statuses = tuple(
-                Status(
-                    key=str(s["key"]),
-                    label=str(s.get("label", s["key"])),
-                    colour=str(s.get("colour", DEFAULT_COLOURS[i % len(DEFAULT_COLOURS)])),
-                    kind=str(s.get("kind", "area")),
-                )
-                for i, s in enumerate(data.get("status", []))
-            )
+            statuses = []
+            for i, st in enumerate(data.get("status", [])):
+                label, labels = _text_and_translations(st.get("label", st["key"]), f"status {st['key']!r} label")
+                statuses.append(Status(
+                    key=str(st["key"]),
+                    label=label,
+                    colour=str(st.get("colour", DEFAULT_COLOURS[i % len(DEFAULT_COLOURS)])),
+                    kind=str(st.get("kind", "area")),
+                    labels=labels,
+                ))
+            statuses = tuple(statuses)
+            title, titles = _text_and_translations(data.get("title", name), "title")
             region = data.get("region", {})
             bbox = region.get("bbox")
             return cls(
                 name=name,
-                title=str(data.get("title", name)),
+                title=title,
+                titles=titles,
                 statuses=statuses,
                 bbox=tuple(float(v) for v in bbox) if bbox else None,
                 region_polygon=region.get("polygon"),
@@ -218,11 +246,17 @@ class Theatre:
     def to_toml(self) -> str:
         """Serialise to ``theatre.toml`` text (deterministic; round-trips through :meth:`from_toml`)."""
         q = _toml_str
-        lines = [f"title = {q(self.title)}"]
+        if self.titles:
+            lines = [f"title.en = {q(self.title)}"] + [f"title.{k} = {q(v)}" for k, v in self.titles]
+        else:
+            lines = [f"title = {q(self.title)}"]
         lines.append("attribution = [" + ", ".join(q(a) for a in self.attribution) + "]")
         for s in self.statuses:
-            lines += ["", "[[status]]", f"key = {q(s.key)}", f"label = {q(s.label)}",
-                      f"colour = {q(s.colour)}", f"kind = {q(s.kind)}"]
+            if s.labels:
+                label = [f"label.en = {q(s.label)}"] + [f"label.{k} = {q(v)}" for k, v in s.labels]
+            else:
+                label = [f"label = {q(s.label)}"]
+            lines += ["", "[[status]]", f"key = {q(s.key)}", *label, f"colour = {q(s.colour)}", f"kind = {q(s.kind)}"]
         if self.bbox or self.region_polygon or self.regions:
             lines += ["", "[region]"]
             if self.bbox:
@@ -235,6 +269,24 @@ class Theatre:
         if self.context:
             lines += ["", "[context]"] + [f"{k} = {q(v)}" for k, v in sorted(self.context.items())]
         return "\n".join(lines) + "\n"
+
+
+def _text_and_translations(value, what: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A theatre.toml text that is either a string or a table of languages (``en`` the default).
+
+    Examples
+    --------
+    >>> _text_and_translations({"en": "Held", "uk": "Утримується"}, "label")
+    ('Held', (('uk', 'Утримується'),))
+    >>> _text_and_translations("Held", "label")
+    ('Held', ())
+    """
+    if isinstance(value, dict):
+        if "en" not in value:
+            raise InvalidInput(f"{what}: a table of languages needs its English text (en = \"…\")")
+        others = tuple(sorted((str(k), str(v)) for k, v in value.items() if k != "en"))
+        return str(value["en"]), others
+    return str(value), ()
 
 
 def _toml_str(s: str) -> str:
@@ -270,7 +322,7 @@ def parse_status_option(text: str, index: int = 0) -> Status:
     Examples
     --------
     >>> parse_status_option("grey_zone=Contested:#9e9e9e")
-    Status(key='grey_zone', label='Contested', colour='#9e9e9e', kind='area')
+    Status(key='grey_zone', label='Contested', colour='#9e9e9e', kind='area', labels=())
     >>> parse_status_option("contact_line=Front line:#d62728:line").kind
     'line'
     >>> parse_status_option("front=Front line:line").colour, parse_status_option("held=Held", 1).colour

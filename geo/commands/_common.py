@@ -50,6 +50,26 @@ class TimestampType(click.ParamType):
             self.fail(exc.message, param, ctx)
 
 
+class LangType(click.ParamType):
+    """A readers' language of the message catalogue (``en``, ``uk``, ``ru``, ``de``), checked at parse time."""
+
+    name = "LANG"
+
+    def convert(self, value, param, ctx):
+        from ..render.messages import check_lang
+
+        try:
+            return check_lang(value)
+        except InvalidInput as exc:
+            self.fail(exc.message, param, ctx)
+
+
+def lang_option(f):
+    """``--lang``: the language of every word, date and number a page, image or video writes."""
+    return click.option("--lang", type=LangType(), default="en", show_default=True,
+                        help="Readers' language: en, uk, ru or de (words, dates, numbers, labels, place names).")(f)
+
+
 class TheatreType(click.ParamType):
     """A theatre name that stays inside the store."""
 

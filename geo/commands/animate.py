@@ -18,7 +18,15 @@ from pathlib import Path
 
 import click
 
-from ._common import THEATRE, as_of_option, check_date_range, date_range_options, in_force_option, store_from_ctx
+from ._common import (
+    THEATRE,
+    as_of_option,
+    check_date_range,
+    date_range_options,
+    in_force_option,
+    lang_option,
+    store_from_ctx,
+)
 
 
 @click.command("animate")
@@ -36,9 +44,10 @@ from ._common import THEATRE, as_of_option, check_date_range, date_range_options
               help="Light or dark frames.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Output file: .gif, .mp4 (H.264) or .webm (VP9).")
+@lang_option
 @in_force_option
 @as_of_option
-def command(theatre, date_from, date_to, every, size, fps, hold_last, theme, output, in_force, as_of):
+def command(theatre, date_from, date_to, every, size, fps, hold_last, theme, output, lang, in_force, as_of):
     """Write THEATRE's series as an animated GIF, MP4 or WebM: the map of each date, its figures and a chart."""
     from ..dates import change_points
     from ..errors import InvalidInput
@@ -69,7 +78,7 @@ def command(theatre, date_from, date_to, every, size, fps, hold_last, theme, out
     bounds = video.series_bounds(c for _, _, c in layers())
     context = {k: store.context(theatre, k) for k in ("border", "outlines", "settlements", "countries")}
     film = video.Film(theatre=t, series=series, context={k: v for k, v in context.items() if v}, bounds=bounds,
-                      size=frame_size, theme=theme)
+                      size=frame_size, theme=theme, lang=lang)
     frames = (video.Frame(date=d, layer_date=ld, collection=c, areas_km2=rows[ld]["areas_km2"],
                           total_km2=float(rows[ld]["total_km2"])) for d, ld, c in layers())
     pixels = video.render(film, frames)

@@ -24,7 +24,7 @@ from ._common import DATE, THEATRE, store_from_ctx
 from .map import default_name, in_force_lines, map_inputs, map_options
 
 
-def social_card(inputs: dict, *, title: str | None = None) -> bytes:
+def social_card(inputs: dict, *, title: str | None = None, lang: str = "en") -> bytes:
     """The 1200×630 link-preview card of a map's inputs (:func:`geo.render.video.social_card`)."""
     import dataclasses
 
@@ -37,7 +37,7 @@ def social_card(inputs: dict, *, title: str | None = None) -> bytes:
                         collection=inputs["collection"], areas_km2=inputs["areas_km2"],
                         total_km2=float(inputs["total_km2"]))
     bounds = video.series_bounds([inputs["collection"]] + ([inputs["changes"]] if inputs.get("changes") else []))
-    return video.social_card(t, frame, context=inputs.get("context") or {}, bounds=bounds)
+    return video.social_card(t, frame, context=inputs.get("context") or {}, bounds=bounds, lang=lang)
 
 
 @click.command("embed")
@@ -54,15 +54,16 @@ def social_card(inputs: dict, *, title: str | None = None) -> bytes:
               help="Also write the static map as SVG (server-drawn, with title, legend, caption and credits) for "
                    "print desks; the PNG is written either way.")
 @map_options
-def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since, in_force, as_of, tiles, assets,
-            title, width, height):
+def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since, in_force, lang, as_of, tiles,
+            assets, title, width, height):
     """Write THEATRE's map of DATE with an iframe snippet, alt text and a static PNG for articles."""
     from ..errors import InvalidInput, MissingResource
     from ..render import assets as asset_cache
     from ..render.embed import PNG_SIZE, chromium_path, draw_png, iframe_snippet, screenshot
     from ..render.mapping import build_map, save_map
+    from ..render.messages import msg
     from ..render.payload import alt_text, change_totals
-    from ..render.safe import clean_text, safe_url
+    from ..render.safe import safe_url
 
     if (width is None) != (height is None):
         raise click.UsageError("give both --width and --height, or neither")
@@ -80,13 +81,14 @@ def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since
     outdir.mkdir(parents=True, exist_ok=True)
     base = "" if base_url is None else base_url.rstrip("/") + "/"
     image = f"{base}{stem}.card.png"
-    m = build_map(**inputs, title=title, tiles=tiles, assets=assets, width=width, height=height, image=image)
+    m = build_map(**inputs, title=title, tiles=tiles, assets=assets, width=width, height=height, image=image,
+                  lang=lang)
     html_path = save_map(m, outdir / f"{stem}.html")
 
     t = inputs["theatre"]
     totals = change_totals(inputs["changes"]) if since else None
     alt = alt_text(t, inputs["date"], inputs["areas_km2"], title=title, peak=inputs["peak"], since=since,
-                   totals=totals, requested_date=inputs.get("requested_date"))
+                   totals=totals, requested_date=inputs.get("requested_date"), lang=lang)
     (outdir / f"{stem}.alt.txt").write_text(alt + "\n", encoding="utf-8")
 
     png_path = outdir / f"{stem}.png"
@@ -97,7 +99,8 @@ def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since
         raise MissingResource("--png chromium needs Chromium (scripts/ensure-browser) and the asset cache "
                               "(frontline assets fetch)")
     if png_mode != "matplotlib" and can_chromium:
-        inline = build_map(**inputs, title=title, tiles=tiles, assets="inline", width=width, height=height)
+        inline = build_map(**inputs, title=title, tiles=tiles, assets="inline", width=width, height=height,
+                           lang=lang)
         with tempfile.TemporaryDirectory() as tmp:
             screenshot(save_map(inline, Path(tmp) / "map.html"), png_path, size=size,
                        full_page=not (width and height))
@@ -106,7 +109,7 @@ def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since
         draw_png(m.payload, png_path, size=size)
 
     card_path = outdir / f"{stem}.card.png"
-    card_path.write_bytes(social_card(inputs, title=title))
+    card_path.write_bytes(social_card(inputs, title=title, lang=lang))
     written = [html_path, outdir / f"{stem}.embed.html", outdir / f"{stem}.alt.txt", png_path, card_path]
     if static_kind == "svg":
         from ..render.static_map import map_svg
@@ -115,8 +118,7 @@ def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since
         svg_path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + map_svg(m.payload, standalone=True) + "\n",
                             encoding="utf-8")
         written.append(svg_path)
-    label = clean_text(title or t.title)
-    frame_title = f"Map: {label}, {m.payload['span']}"
+    frame_title = msg(lang, "frame_title", title=m.payload["title"], span=m.payload["span"])
     snippet = iframe_snippet(f"{base}{html_path.name}", title=frame_title, alt=alt, png=f"{base}{png_path.name}",
                              ratio=(rw, rh))
     (outdir / f"{stem}.embed.html").write_text(snippet, encoding="utf-8")

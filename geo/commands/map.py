@@ -21,7 +21,7 @@ from pathlib import Path
 
 import click
 
-from ._common import DATE, THEATRE, as_of_option, in_force_option, layer_note, store_from_ctx
+from ._common import DATE, THEATRE, as_of_option, in_force_option, lang_option, layer_note, store_from_ctx
 
 CONTEXT_KINDS = ("border", "outlines", "settlements", "countries")
 
@@ -91,6 +91,7 @@ def map_options(f):
                           "($FRONTLINE_ASSETS or ./.assets/cache; fill it with `frontline assets fetch`).")(f)
     f = click.option("--tiles", default="none", show_default=True, metavar="NAME|none",
                      help="Basemap tiles by xyzservices name (e.g. CartoDB.Positron), or none.")(f)
+    f = lang_option(f)
     f = as_of_option(f)
     f = in_force_option(f)
     f = click.option("--since", type=DATE, default=None, help="Also draw the ground gained and lost since DATE.")(f)
@@ -103,7 +104,7 @@ def map_options(f):
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Output file (default maps/THEATRE-DATE.html).")
 @map_options
-def command(theatre, date, output, since, in_force, as_of, tiles, assets, title, width, height):
+def command(theatre, date, output, since, in_force, lang, as_of, tiles, assets, title, width, height):
     """Render the interactive map of THEATRE on DATE as one HTML page."""
     from ..render.mapping import build_map, save_map
 
@@ -113,7 +114,7 @@ def command(theatre, date, output, since, in_force, as_of, tiles, assets, title,
     store = store_from_ctx()
     inputs = map_inputs(store, theatre, date, since=since, as_of=as_of, in_force=in_force)
     notes = in_force_lines(inputs, since)
-    m = build_map(**inputs, title=title, tiles=tiles, assets=assets, width=width, height=height)
+    m = build_map(**inputs, title=title, tiles=tiles, assets=assets, width=width, height=height, lang=lang)
     path = save_map(m, output or Path("maps") / f"{default_name(theatre, date, since)}.html")
     size = path.stat().st_size
     click.echo(f"{path} ({size / 1024:.1f} KB, {time.perf_counter() - t0:.2f} s)")

@@ -6,9 +6,7 @@
 var frontline = (function () {
   "use strict";
 
-  var HINT_TOUCH = "Use two fingers to move the map";
-  var HINT_WHEEL = "Use ctrl + scroll to zoom the map";
-  var HINT_WHEEL_MAC = "Use \u2318 + scroll to zoom the map";
+  // The words come from the payload (geo/render/messages.json, in the page's language).
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -100,7 +98,7 @@ var frontline = (function () {
 
   // One finger scrolls the article and a plain wheel scrolls the page; two fingers, or ctrl/cmd + wheel, move
   // and zoom the map, with a short hint otherwise (the behaviour of Leaflet.GestureHandling).
-  function gestures(map, hint) {
+  function gestures(map, hint, words) {
     var box = map.getContainer();
     var timer = null;
     var mac = /Mac|iPhone|iPad/.test(navigator.platform || "");
@@ -119,7 +117,7 @@ var frontline = (function () {
         map.setZoomAround(at, map.getZoom() + (e.deltaY < 0 ? 0.5 : -0.5));
         if (hint) hint.classList.remove("fl-show");
       } else {
-        say(mac ? HINT_WHEEL_MAC : HINT_WHEEL);
+        say(mac ? words.hint_wheel_mac : words.hint_wheel);
       }
     }, { passive: false });
     var touch = ("ontouchstart" in window) || (navigator.maxTouchPoints || 0) > 0;
@@ -131,7 +129,7 @@ var frontline = (function () {
         if (hint) hint.classList.remove("fl-show");
       } else {
         map.dragging.disable();
-        say(HINT_TOUCH);
+        say(words.hint_touch);
       }
     }, { passive: true });
     box.addEventListener("touchend", function (e) {
@@ -228,9 +226,9 @@ var frontline = (function () {
     declutter(map, labels);
     map.on("zoomend moveend", function () { declutter(map, labels); });
     L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
-    map.getContainer().setAttribute("aria-label", "Interactive map: " + d.description);
+    map.getContainer().setAttribute("aria-label", d.words.interactive_map.replace("{description}", d.description));
     map.getContainer().setAttribute("role", "region");
-    gestures(map, hint);
+    gestures(map, hint, d.words);
     document.documentElement.classList.add("fl-live");
     window.addEventListener("beforeprint", function () {
       document.querySelectorAll("details").forEach(function (x) { x.open = true; });

@@ -69,6 +69,7 @@ from folium.template import Template
 from ..errors import InvalidInput
 from .assets import ASSET_MODES, asset_hosts, head_html, squeeze
 from .geometry import pack, zoom_for_bounds
+from .messages import msg
 from .payload import UNION, format_km2, map_payload, payload_key
 from .safe import clean_text, html_text, safe_url, script_json
 from .static_map import map_svg
@@ -180,7 +181,7 @@ def tile_origin(provider) -> str | None:
     return f"{parts.scheme}://{host}"
 
 
-LEAFLET_CREDIT = {"label": "Map: ", "text": "Leaflet", "href": "https://leafletjs.com"}
+LEAFLET = {"text": "Leaflet", "href": "https://leafletjs.com"}
 
 
 def _link(text: str, href: str | None) -> str:
@@ -199,26 +200,29 @@ def _swatch(it: dict) -> str:
 def figures_table(payload: dict) -> str:
     """The figures of the map as an HTML table (status, km², and the change when the map shows one)."""
     t = payload.get("table") or {}
+    lang = payload.get("lang", "en")
     change = t.get("change")
-    head = "<tr><th scope=\"col\">Status</th><th scope=\"col\">km²</th>"
+    head = (f'<tr><th scope="col">{html_text(msg(lang, "table_status"))}</th>'
+            f'<th scope="col">{html_text(msg(lang, "km2"))}</th>')
     if change is not None:
-        head += f'<th scope="col">Gained since {html_text(t.get("since"))}</th><th scope="col">Lost</th>'
+        head += (f'<th scope="col">{html_text(msg(lang, "table_gained", date=t.get("since")))}</th>'
+                 f'<th scope="col">{html_text(msg(lang, "table_lost"))}</th>')
     rows = []
 
     def row(label, km2, g=None, lo=None, total=False):
-        cells = f'<th scope="row">{html_text(label)}</th><td>{format_km2(km2)}</td>'
+        cells = f'<th scope="row">{html_text(label)}</th><td>{format_km2(km2, lang)}</td>'
         if change is not None:
-            cells += f"<td>{format_km2(g or 0)}</td><td>{format_km2(lo or 0)}</td>"
+            cells += f"<td>{format_km2(g or 0, lang)}</td><td>{format_km2(lo or 0, lang)}</td>"
         return f'<tr class="fl-total">{cells}</tr>' if total else f"<tr>{cells}</tr>"
 
     for r in t.get("rows", []):
         rows.append(row(r["label"], r["km2"], r.get("gained"), r.get("lost")))
     if t.get("total") is not None and len(t.get("rows", [])) > 1:
-        rows.append(row("All area statuses (union)", t["total"], (change or {}).get("gained"),
+        rows.append(row(msg(lang, "table_union"), t["total"], (change or {}).get("gained"),
                         (change or {}).get("lost"), total=True))
-    return ('<table class="fl-table"><caption>Figures, ' + html_text(payload.get("span", "")) +
-            " (areas on the WGS84 ellipsoid)</caption><thead>" + head + "</tr></thead><tbody>" + "".join(rows)
-            + "</tbody></table>")
+    caption = html_text(msg(lang, "table_caption", span=payload.get("span", "")))
+    return (f'<table class="fl-table"><caption>{caption}</caption><thead>' + head + "</tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
 
 
 def page_body(payload: dict, map_html: str) -> str:
@@ -226,11 +230,12 @@ def page_body(payload: dict, map_html: str) -> str:
     gesture hint, legend), caption, figures, credits. Every text is escaped here; nothing waits for a script.
     """
     key = payload["key"]
+    lang = payload.get("lang", "en")
     legend = "".join(f'<li class="fl-li fl-li-{html_text(it["kind"])}">{_swatch(it)}'
                      f'<span class="fl-t">{html_text(it["label"])}</span>'
                      + (f' <span class="fl-v">{html_text(it["value"])}</span>' if it.get("value") else "") + "</li>"
                      for it in payload.get("legend", []))
-    credits = [*payload.get("attribution", []), LEAFLET_CREDIT]
+    credits = [*payload.get("attribution", []), {**LEAFLET, "label": msg(lang, "credit_map")}]
     items = "".join(f'<li>{html_text(a.get("label", ""))}{_link(a.get("text", ""), a.get("href"))}</li>'
                     for a in credits)
     short = " · ".join(x for x in [(payload.get("attribution") or [{}])[0].get("text", ""), "Leaflet"] if x)
@@ -252,8 +257,10 @@ def page_body(payload: dict, map_html: str) -> str:
         f'<ul class="fl-legend">{legend}</ul></div>\n'
         '<footer class="fl-foot">\n'
         f'<p class="fl-caption">{html_text(payload.get("caption", ""), max_len=2000)}</p>\n'
-        f'<details class="fl-figures"><summary>Figures</summary>{figures_table(payload)}</details>\n'
-        f'<details class="fl-sources"><summary><span class="fl-credit">Sources: {html_text(short, max_len=2000)}'
+        f'<details class="fl-figures"><summary>{html_text(msg(lang, "figures"))}</summary>'
+        f"{figures_table(payload)}</details>\n"
+        f'<details class="fl-sources"><summary><span class="fl-credit">{html_text(msg(lang, "sources"))}: '
+        f"{html_text(short, max_len=2000)}"
         f'</span></summary><ul class="fl-attr">{items}</ul></details>\n'
         "</footer>\n"
         f'<svg class="fl-defs" width="0" height="0" aria-hidden="true" focusable="false"><defs>'
@@ -305,7 +312,7 @@ class FrontlineFigure(Figure):
         if p:
             body = page_body(p, body)
         html = (
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f'<!DOCTYPE html>\n<html lang="{html_text(p.get("lang", "en"))}">\n<head>\n<meta charset="utf-8">\n'
             "@@CSP@@"
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             '<meta name="referrer" content="no-referrer">\n'
@@ -392,7 +399,7 @@ def build_map(theatre, collection: dict, *, date: str, areas_km2: dict, total_km
               change_status: str = UNION, peak: dict | None = None, title: str | None = None,
               tiles: str | None = None, assets: str = "cdn", assets_dir: str | os.PathLike | None = None,
               width: int | None = None, height: int | None = None, image: str | None = None,
-              requested_date: str | None = None) -> FrontlineMap:
+              requested_date: str | None = None, lang: str = "en") -> FrontlineMap:
     """Build the map of a date (and of the change since ``since``) as a ``folium.Map``.
 
     Pure over plain data: it never opens the store. Parameters are those of
@@ -412,6 +419,8 @@ def build_map(theatre, collection: dict, *, date: str, areas_km2: dict, total_km
         URL (or relative path) of the map's static image, for ``og:image`` and a large Twitter card.
     requested_date : str, optional
         The date asked for under ``--in-force`` when the layer drawn is older (the page says "last update D").
+    lang : {"en", "uk", "ru", "de"}
+        The readers' language: every word of the page (:mod:`geo.render.messages`).
 
     Returns
     -------
@@ -446,9 +455,10 @@ def build_map(theatre, collection: dict, *, date: str, areas_km2: dict, total_km
                           sources=sources, context=context, changes=changes, since=since,
                           change_status=change_status, peak=peak, title=title,
                           size=(int(width), int(height)) if width and height else None,
-                          requested_date=requested_date)
+                          requested_date=requested_date, lang=lang)
     if provider is not None and provider.get("attribution"):
-        payload["attribution"].append({"label": "Tiles: ", "text": clean_text(provider["attribution"]), "href": None})
+        payload["attribution"].append({"label": msg(lang, "credit_tiles"), "text": clean_text(provider["attribution"]),
+                                       "href": None})
         payload["key"] = payload_key(payload)
     m = FrontlineMap(payload, assets_html=assets_html, tiles=provider,
                      width=int(width) if width else None, height=int(height) if height else None,

@@ -36,11 +36,11 @@ Words and figures (decided here, used by the caption, the legend and the alt tex
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import math
 
+from . import messages
 from .geometry import (
     CONTEXT_GRID,
     NOMINAL_SIZE,
@@ -63,30 +63,26 @@ BORDER_COLOUR = "#333333"
 OUTLINE_COLOUR = "#8a8a8a"
 PLACE_COLOUR = "#222222"
 UNION = "union"
+#: the catalogue's words that the page's script writes (hints, labels): carried in the payload, in its language
+PAGE_WORDS = ("hint_touch", "hint_wheel", "hint_wheel_mac", "interactive_map", "km2")
 CHANGE_KINDS = ("gained", "lost")
 _PLACE_NAME_KEYS = ("name", "name_en", "label", "title")
 #: the order of settlement kinds when no rank or population is given (substring match, first wins)
 _KIND_ORDER = ("city", "town", "urban", "district", "village")
-MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def format_km2(value: float) -> str:
-    """km² as text: ``1,253`` from 100 up, ``12.3`` below.
+def format_km2(value: float, lang: str = "en") -> str:
+    """km² as text: ``1,253`` from 100 up, ``12.3`` below, in the language's separators (:mod:`.messages`).
 
     Examples
     --------
-    >>> format_km2(1253.4), format_km2(12.34), format_km2(0)
-    ('1,253', '12.3', '0')
+    >>> format_km2(1253.4), format_km2(12.34), format_km2(0), format_km2(1148.3, "de")
+    ('1,253', '12.3', '0', '1.148')
     """
-    v = float(value)
-    if v == 0:
-        return "0"
-    if abs(v) >= 100:
-        return f"{v:,.0f}"
-    return f"{v:,.1f}"
+    return messages.km2(value, lang)
 
 
-def format_pct(value: float) -> str:
+def format_pct(value: float, lang: str = "en") -> str:
     """A percentage as text: whole percent from 10 up, one decimal below.
 
     Examples
@@ -94,37 +90,32 @@ def format_pct(value: float) -> str:
     >>> format_pct(12.4), format_pct(3.25), format_pct(0.0)
     ('12%', '3.2%', '0%')
     """
-    v = float(value)
-    if v == 0:
-        return "0%"
-    return f"{v:.0f}%" if abs(v) >= 10 else f"{v:.1f}%"
+    return messages.pct(value, lang)
 
 
-def format_date(date: str) -> str:
-    """``2024-08-24`` → ``24 August 2024`` (English month names, no locale).
+def format_date(date: str, lang: str = "en") -> str:
+    """``2024-08-24`` → ``24 August 2024`` (``24 серпня 2024``, ``24. August 2024``): dates in sentences.
 
     Examples
     --------
     >>> format_date("2024-08-04")
     '4 August 2024'
     """
-    d = dt.date.fromisoformat(date)
-    return f"{d.day} {d.strftime('%B')} {d.year}" if d.month else date
+    return messages.long_date(date, lang)
 
 
-def format_day(date: str) -> str:
+def format_day(date: str, lang: str = "en") -> str:
     """``2024-08-24`` → ``24 Aug 2024``: the one date style of the maps' headings, labels and captions.
 
     Examples
     --------
-    >>> format_day("2024-08-04")
-    '4 Aug 2024'
+    >>> format_day("2024-08-04"), format_day("2024-08-04", "uk")
+    ('4 Aug 2024', '4 серпня 2024')
     """
-    d = dt.date.fromisoformat(date)
-    return f"{d.day} {MONTHS_SHORT[d.month - 1]} {d.year}"
+    return messages.day(date, lang)
 
 
-def format_span(since: str | None, date: str) -> str:
+def format_span(since: str | None, date: str, lang: str = "en") -> str:
     """The dates of a map: ``24 Aug 2024``, or for a change ``12 Aug → 24 Aug 2024`` (the year once where both
     dates share it).
 
@@ -137,11 +128,7 @@ def format_span(since: str | None, date: str) -> str:
     >>> format_span(None, "2024-08-24")
     '24 Aug 2024'
     """
-    if not since:
-        return format_day(date)
-    a, b = dt.date.fromisoformat(since), dt.date.fromisoformat(date)
-    left = format_day(since) if a.year != b.year else f"{a.day} {MONTHS_SHORT[a.month - 1]}"
-    return f"{left} → {format_day(date)}"
+    return messages.span(since, date, lang)
 
 
 def change_totals(changes: dict | None, status: str = UNION) -> dict:
@@ -163,7 +150,7 @@ def change_totals(changes: dict | None, status: str = UNION) -> dict:
 
 
 def figures(theatre, areas_km2: dict, *, peak: dict | None = None, since: str | None = None,
-            totals: dict | None = None) -> list[str]:
+            totals: dict | None = None, lang: str = "en") -> list[str]:
     """The figures of a map as short phrases, in order: each area status, the peak, the change.
 
     ``peak`` is ``{"date", "total_km2", "retaken_pct"}`` (as :func:`geo.diff.peak_and_retaken` gives for a
@@ -179,15 +166,17 @@ def figures(theatre, areas_km2: dict, *, peak: dict | None = None, since: str | 
     ['Held: 0 km²']
     """
     out = []
+    unit = messages.msg(lang, "km2")
     for s in theatre.statuses:
         if s.kind == "area":
-            out.append(f"{clean_text(s.label)}: {format_km2(areas_km2.get(s.key, 0.0))} km²")
+            out.append(messages.msg(lang, "figure", label=clean_text(s.label_in(lang)), km2=unit,
+                                    value=format_km2(areas_km2.get(s.key, 0.0), lang)))
     if peak and peak.get("retaken_pct") is not None:
-        out.append(f"retaken since the peak ({format_km2(peak['total_km2'])} km², {format_day(peak['date'])}): "
-                   f"{format_pct(peak['retaken_pct'])}")
+        out.append(messages.msg(lang, "retaken", value=format_km2(peak["total_km2"], lang), km2=unit,
+                                date=format_day(peak["date"], lang), pct=format_pct(peak["retaken_pct"], lang)))
     if since and totals is not None:
-        out.append(f"since {format_day(since)}: {format_km2(totals['gained'])} km² gained, "
-                   f"{format_km2(totals['lost'])} km² lost")
+        out.append(messages.msg(lang, "since_change", date=format_day(since, lang), km2=unit,
+                                gained=format_km2(totals["gained"], lang), lost=format_km2(totals["lost"], lang)))
     return out
 
 
@@ -197,7 +186,7 @@ def caption(theatre, areas_km2: dict, **kw) -> str:
 
 
 def alt_text(theatre, date: str, areas_km2: dict, *, title: str | None = None, requested_date: str | None = None,
-             **kw) -> str:
+             lang: str = "en", **kw) -> str:
     """One sentence describing the map for readers who cannot see it, with its figures.
 
     Examples
@@ -207,13 +196,13 @@ def alt_text(theatre, date: str, areas_km2: dict, *, title: str | None = None, r
     >>> alt_text(t, "2024-08-24", {"held": 12.0})
     'Map of Demo on 24 August 2024 showing Held: 12.0 km².'
     """
-    what = clean_text(title or theatre.title)
-    figs = figures(theatre, areas_km2, **kw)
-    body = "; ".join(figs) if figs else "no areas"
+    what = clean_text(title or theatre.title_in(lang))
+    figs = figures(theatre, areas_km2, lang=lang, **kw)
+    body = "; ".join(figs) if figs else messages.msg(lang, "no_areas")
     if requested_date and requested_date != date:
-        return (f"Map of {what} on {format_date(requested_date)} (last update {format_date(date)}) "
-                f"showing {body}.")
-    return f"Map of {what} on {format_date(date)} showing {body}."
+        return messages.msg(lang, "alt_in_force", what=what, date=format_date(requested_date, lang),
+                            layer=format_date(date, lang), body=body)
+    return messages.msg(lang, "alt", what=what, date=format_date(date, lang), body=body)
 
 
 def _bounds_of(geoms):
@@ -240,10 +229,11 @@ def _shape(geometry):
     return g
 
 
-def _place_name(props: dict) -> str:
+def _place_name(props: dict, lang: str = "en") -> str:
     for k in _PLACE_NAME_KEYS:
-        if props.get(k):
-            return clean_text(props[k], max_len=120)
+        v = messages.localized(props, k, lang)
+        if v:
+            return clean_text(v, max_len=120)
     return ""
 
 
@@ -277,7 +267,7 @@ def place_rank(props: dict, position: int) -> tuple:
 def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_km2: float | None = None,
                 sources=(), context: dict | None = None, changes: dict | None = None, since: str | None = None,
                 change_status: str = UNION, peak: dict | None = None, title: str | None = None,
-                size: tuple[int, int] | None = None, requested_date: str | None = None) -> dict:
+                size: tuple[int, int] | None = None, requested_date: str | None = None, lang: str = "en") -> dict:
     """Build the payload of one map: everything the page draws and writes, as plain JSON-ready data.
 
     Parameters
@@ -311,6 +301,9 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
     requested_date : str, optional
         The date asked for, when the layer drawn is the one in force on it (``--in-force``) and older: the
         dates then read ``1 Jan 2025 · last update 31 Dec 2024``, and so do the description and alt text.
+    lang : str
+        The readers' language (:mod:`geo.render.messages`): every word, date and number of the payload, the
+        theatre's labels and title from theatre.toml and the places' ``name:LANG`` where present.
 
     Returns
     -------
@@ -330,6 +323,8 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
 
     from ..area import areas_km2 as measure
 
+    lang = messages.check_lang(lang)
+    unit = messages.msg(lang, "km2")
     statuses = {s.key: s for s in theatre.statuses}
     # --- layer features: polygons exploded (one tooltip per polygon), lines kept whole
     raw = []  # (order, status, geometry)
@@ -358,16 +353,16 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
         gj = geojson(quantise(g))
         if gj is None:
             continue
-        tip = [clean_text(s.label)]
+        tip = [clean_text(s.label_in(lang))]
         if s.kind == "area":
-            tip.append(f"{format_km2(part_km2[i])} km²")
+            tip.append(f"{format_km2(part_km2[i], lang)} {unit}")
         features.append({"s": class_token(key), "g": gj, "t": tip})
 
     # --- changes
     change_feats = []
     totals = change_totals(changes, change_status) if since else None
     if changes and since:
-        label = "" if change_status == UNION else clean_text(statuses[change_status].label) + " "
+        label = "" if change_status == UNION else clean_text(statuses[change_status].label_in(lang)) + " "
         for f in changes.get("features", []):
             p = f.get("properties") or {}
             if p.get("status") != change_status or p.get("kind") not in CHANGE_KINDS:
@@ -376,9 +371,10 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
             gj = geojson(quantise(g)) if g is not None else None
             if gj is None:
                 continue
-            what = f"{label}{p['kind']} since {format_day(since)}"
+            what = messages.msg(lang, f"{p['kind']}_since", status=label, date=format_day(since, lang))
             change_feats.append({"k": p["kind"], "g": gj,
-                                 "t": [what[:1].upper() + what[1:], f"{format_km2(p.get('area_km2') or 0)} km²"]})
+                                 "t": [what[:1].upper() + what[1:],
+                                       f"{format_km2(p.get('area_km2') or 0, lang)} {unit}"]})
 
     # --- the view: the layer and the change, else the theatre's bbox
     shapes = [r[2] for r in raw] + [_shape(f["g"]) for f in change_feats]
@@ -409,13 +405,14 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
         gj = geojson(merged)
         if gj:
             ctx_out[kind] = gj
-            legend_ctx.append({"kind": kind, "label": "State border" if kind == "border" else "Region boundaries",
+            legend_ctx.append({"kind": kind, "label": messages.msg(lang, "state_border" if kind == "border"
+                                                                    else "region_boundaries"),
                                "colour": BORDER_COLOUR if kind == "border" else OUTLINE_COLOUR, "value": ""})
     ranked = []
     for i, f in enumerate((context.get("settlements") or {}).get("features", [])):
         g = _shape(f.get("geometry"))
         props = f.get("properties") or {}
-        name = _place_name(props)
+        name = _place_name(props, lang)
         if g is None or g.is_empty or g.geom_type != "Point" or not name:
             continue
         if not (margin[0] <= g.x <= margin[2] and margin[1] <= g.y <= margin[3]):
@@ -426,7 +423,7 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
     countries = []
     for f in (context.get("countries") or {}).get("features", []):
         g = _shape(f.get("geometry"))
-        name = _place_name(f.get("properties") or {})
+        name = _place_name(f.get("properties") or {}, lang)
         if g is None or g.is_empty or g.geom_type != "Point" or not name:
             continue
         if margin[0] <= g.x <= margin[2] and margin[1] <= g.y <= margin[3]:
@@ -436,7 +433,8 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
         ctx_out["countries"] = countries
     if places:
         ctx_out["places"] = places
-        legend_ctx.append({"kind": "place", "label": "Settlement", "colour": PLACE_COLOUR, "value": ""})
+        legend_ctx.append({"kind": "place", "label": messages.msg(lang, "settlement"), "colour": PLACE_COLOUR,
+                           "value": ""})
 
     # --- legend, caption, attribution
     legend = []
@@ -444,21 +442,21 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
     drawn = {f["s"] for f in features}
     for s in theatre.statuses:
         if s.kind == "area":
-            legend.append({"kind": "area", "s": class_token(s.key), "label": clean_text(s.label), "colour": s.colour,
-                           "value": f"{format_km2(areas_km2.get(s.key, 0.0))} km²"})
-            row = {"label": clean_text(s.label), "km2": round(float(areas_km2.get(s.key, 0.0)), 3)}
+            legend.append({"kind": "area", "s": class_token(s.key), "label": clean_text(s.label_in(lang)),
+                           "colour": s.colour, "value": f"{format_km2(areas_km2.get(s.key, 0.0), lang)} {unit}"})
+            row = {"label": clean_text(s.label_in(lang)), "km2": round(float(areas_km2.get(s.key, 0.0)), 3)}
             if totals is not None:
                 row.update(change_totals(changes, s.key))
             table.append(row)
         elif class_token(s.key) in drawn:
-            legend.append({"kind": "line", "s": class_token(s.key), "label": clean_text(s.label),
+            legend.append({"kind": "line", "s": class_token(s.key), "label": clean_text(s.label_in(lang)),
                            "colour": s.colour, "value": ""})
     if totals is not None:
-        prefix = "" if change_status == UNION else clean_text(statuses[change_status].label) + " "
+        prefix = "" if change_status == UNION else clean_text(statuses[change_status].label_in(lang)) + " "
         for kind, colour in (("gained", GAINED_COLOUR), ("lost", LOST_COLOUR)):
-            text = f"{prefix}{kind} since {format_day(since)}"
+            text = messages.msg(lang, f"{kind}_since", status=prefix, date=format_day(since, lang))
             legend.append({"kind": kind, "label": text[:1].upper() + text[1:], "colour": colour,
-                           "value": f"{format_km2(totals[kind])} km²"})
+                           "value": f"{format_km2(totals[kind], lang)} {unit}"})
     legend += legend_ctx
 
     attribution = [_credit(a) for a in theatre.attribution]
@@ -466,28 +464,31 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
         v = src.get("version")
         text = clean_text(src.get("source"))
         if text:
-            attribution.append({**_credit(text),
-                                "label": f"Layer {clean_text(date)}" + (f" v{int(v)}" if v else "") + ": "})
+            attribution.append({**_credit(text), "label": messages.msg(
+                lang, "credit_layer", date=clean_text(date), version=f" v{int(v)}" if v else "")})
         note = clean_text(src.get("note"))
         if note:
-            attribution.append({"label": "Note: ", "text": note, "href": None})
+            attribution.append({"label": messages.msg(lang, "credit_note"), "text": note, "href": None})
 
     payload = {
         "v": PAYLOAD_VERSION,
-        "title": clean_text(title or theatre.title),
+        "lang": lang,
+        "title": clean_text(title or theatre.title_in(lang)),
         "date": clean_text(date),
-        "dateText": format_day(date),
-        "span": format_span(since, requested_date or date) + (
-            f" · last update {format_day(date)}" if requested_date and requested_date != date else ""),
+        "dateText": format_day(date, lang),
+        "span": format_span(since, requested_date or date, lang) + (
+            " · " + messages.msg(lang, "last_update", date=format_day(date, lang))
+            if requested_date and requested_date != date else ""),
         "requested": clean_text(requested_date) if requested_date and requested_date != date else None,
         "since": clean_text(since) if since else None,
         "description": alt_text(theatre, date, areas_km2, title=title, peak=peak, since=since, totals=totals,
-                                requested_date=requested_date),
-        "caption": caption(theatre, areas_km2, peak=peak, since=since, totals=totals),
+                                requested_date=requested_date, lang=lang),
+        "caption": caption(theatre, areas_km2, peak=peak, since=since, totals=totals, lang=lang),
         "total": None if total_km2 is None else round(float(total_km2), 6),
         "table": {"rows": table, "total": None if total_km2 is None else round(float(total_km2), 3),
-                  "change": totals, "since": format_day(since) if since else None},
-        "statuses": {class_token(s.key): {"label": clean_text(s.label), "colour": s.colour, "kind": s.kind}
+                  "change": totals, "since": format_day(since, lang) if since else None},
+        "words": {k: messages.msg(lang, k) for k in PAGE_WORDS},
+        "statuses": {class_token(s.key): {"label": clean_text(s.label_in(lang)), "colour": s.colour, "kind": s.kind}
                      for s in theatre.statuses},
         "features": features,
         "changes": change_feats,

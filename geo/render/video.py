@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import InvalidInput, MissingResource
+from . import messages
 from .payload import format_day, format_km2, place_rank
 from .safe import clean_text
 
@@ -90,9 +91,10 @@ class Film:
     bounds: tuple[float, float, float, float] | None = None  # west, south, east, north
     size: tuple[int, int] = SIZES["square"]
     theme: str = "light"
+    lang: str = "en"
 
 
-def figures_text(theatre, areas_km2: Mapping) -> str:
+def figures_text(theatre, areas_km2: Mapping, lang: str = "en") -> str:
     """The figures of a frame, in the maps' words: ``Ukrainian-held: 1,148 km² · Contested: 153 km²``.
 
     Examples
@@ -103,7 +105,9 @@ def figures_text(theatre, areas_km2: Mapping) -> str:
     >>> figures_text(Theatre("d", "D", (Status("held", "Held", "#112233"),)), {})
     'Held: 0 km²'
     """
-    return " · ".join(f"{clean_text(s.label)}: {format_km2(areas_km2.get(s.key, 0.0))} km²"
+    unit = messages.msg(lang, "km2")
+    return " · ".join(messages.msg(lang, "figure", label=clean_text(s.label_in(lang)), km2=unit,
+                                   value=format_km2(areas_km2.get(s.key, 0.0), lang))
                       for s in theatre.statuses if s.kind == "area")
 
 
@@ -214,7 +218,8 @@ class Renderer:
         u0 = min(w, h) / 1080
         landscape = w > h * 1.3
         text_w = ((1 - 0.64) * w - 30 * u0) if landscape else (w - 60 * u0)
-        title = _wrapped(clean_text(t.title, max_len=200), text_w, 34 * u0 * 0.9, 2)
+        self.lang = lang = messages.check_lang(film.lang)
+        title = _wrapped(clean_text(t.title_in(lang), max_len=200), text_w, 34 * u0 * 0.9, 2)
         self.unit, box = _layout(film.size, len(title))
         u = self.unit
         self.fig = fig = Figure(figsize=(w / 100, h / 100), dpi=100, facecolor=col["bg"])
@@ -230,7 +235,7 @@ class Renderer:
                              animated=True)
         self.figs = fig.text(*box["figs"], "", fontsize=25 * u * pt, color=col["text"], va="top", animated=True)
         self.figs_width = box["text_w"]
-        credits = " · ".join(clean_text(a, max_len=300) for a in t.attribution) + " · map: frontline"
+        credits = " · ".join([*(clean_text(a, max_len=300) for a in t.attribution), messages.msg(lang, "made_with")])
         fig.text(*box["credit"], "\n".join(_wrapped(credits, w - 60 * u, 15 * u, 3)), fontsize=15 * u * pt,
                  color=col["muted"], va="bottom", linespacing=1.15)
         self.cax = None
@@ -299,11 +304,11 @@ class Renderer:
         for f in (ctx.get("settlements") or {}).get("features", []):
             g, p = f.get("geometry") or {}, f.get("properties") or {}
             if g.get("type") == "Point" and p.get("name"):
-                places.append((p, {"n": clean_text(p["name"], max_len=60),
+                places.append((p, {"n": clean_text(messages.localized(p, "name", self.lang), max_len=60),
                                    "ll": [g["coordinates"][1], g["coordinates"][0]]}))
         places = [x for _, x in sorted(((place_rank(p, i), x) for i, (p, x) in enumerate(places)),
                                        key=lambda r: r[0])]
-        countries = [{"n": clean_text(f["properties"]["name"]).upper(),
+        countries = [{"n": clean_text(messages.localized(f["properties"], "name", self.lang)).upper(),
                       "ll": [f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0]]}
                      for f in (ctx.get("countries") or {}).get("features", [])
                      if (f.get("geometry") or {}).get("type") == "Point" and (f.get("properties") or {}).get("name")]
@@ -350,7 +355,7 @@ class Renderer:
             _, y0, _, ch = cax.get_position().bounds
             self.headline = self.fig.text(self.text_x, y0 + ch * 1.2, "", fontsize=64 * u * pt, fontweight="bold",
                                           color=col["text"], va="bottom", animated=True)
-            self.fig.text(self.text_x, y0 + ch * 1.05, "held, all statuses together", fontsize=22 * u * pt,
+            self.fig.text(self.text_x, y0 + ch * 1.05, messages.msg(self.lang, "held_together"), fontsize=22 * u * pt,
                           color=col["muted"], va="top")
             return
         d0 = dt.date.fromisoformat(series[0][0])
@@ -363,10 +368,10 @@ class Renderer:
         cax.set_ylim(0, top * 1.15)
         cax.set_xlim(xs[0], max(xs[-1], xs[0] + 1))
         cax.set_yticks([0, top])
-        cax.set_yticklabels(["0", f"{format_km2(top)} km²"])
+        cax.set_yticklabels(["0", f"{format_km2(top, self.lang)} {messages.msg(self.lang, 'km2')}"])
         ticks = sorted({0, xs[-1]})
         cax.set_xticks(ticks)
-        labels = [format_day(series[0][0]), format_day(series[-1][0])][:len(ticks)]
+        labels = [format_day(series[0][0], self.lang), format_day(series[-1][0], self.lang)][:len(ticks)]
         cax.set_xticklabels(labels)
         for lab, ha in zip(cax.get_xticklabels(), ("left", "right"), strict=False):
             lab.set_horizontalalignment(ha)
@@ -399,16 +404,18 @@ class Renderer:
                                         transform=self.ax.transData)
                     lc.set_clip_box(self.ax.bbox)
                     self.ax.draw_artist(lc)
-        day = format_day(frame.date)
-        self.date.set_text(day + (f"  (last update {format_day(frame.layer_date)})"
-                                  if frame.layer_date != frame.date else ""))
+        lang = self.lang
+        day = format_day(frame.date, lang)
+        stale = messages.msg(lang, "last_update", date=format_day(frame.layer_date, lang))
+        self.date.set_text(day + (f"  ({stale})" if frame.layer_date != frame.date else ""))
         pt = 72 / 100
-        figs = _wrapped(figures_text(self.film.theatre, frame.areas_km2), self.figs_width, 25 * u * pt * 1.39, 2)
+        figs = _wrapped(figures_text(self.film.theatre, frame.areas_km2, lang), self.figs_width, 25 * u * pt * 1.39,
+                        2)
         self.figs.set_text("\n".join(figs))
         self.fig.draw_artist(self.date)
         self.fig.draw_artist(self.figs)
         if getattr(self, "headline", None) is not None:
-            self.headline.set_text(f"{format_km2(frame.total_km2)} km²")
+            self.headline.set_text(f"{format_km2(frame.total_km2, self.lang)} {messages.msg(self.lang, 'km2')}")
             self.fig.draw_artist(self.headline)
         if self.cax is not None and frame.date in self._day:
             x = self._day[frame.date]
@@ -425,7 +432,7 @@ CARD_SIZE = (1200, 630)
 
 
 def social_card(theatre, frame: Frame, *, context: Mapping | None = None, bounds=None, series=(),
-                theme: str = "light") -> bytes:
+                theme: str = "light", lang: str = "en") -> bytes:
     r"""A 1200×630 PNG for link previews (``og:image``): title, date, the map, the figures, the attribution.
 
     The same drawing as a frame of :func:`render` (so a card and a video frame of the same date agree), with the
@@ -444,7 +451,7 @@ def social_card(theatre, frame: Frame, *, context: Mapping | None = None, bounds
     from PIL import Image
 
     film = Film(theatre=theatre, series=list(series), context=context or {}, bounds=bounds, size=CARD_SIZE,
-                theme=theme)
+                theme=theme, lang=lang)
     px = Renderer(film).draw(frame)
     buf = io.BytesIO()
     Image.fromarray(px, "RGB").save(buf, format="PNG", optimize=True)

@@ -56,9 +56,16 @@ PRECISION_DEG = 1e-5  # about 1 m: coordinates are snapped to this grid, keeping
 THEATRE = Theatre(
     name=NAME,
     title="Kursk incursion, 2024-2025 (approximate reconstruction)",
+    # in the readers' languages (--lang): neutral, descriptive titles, as a desk would write them
+    titles=(("de", "Kämpfe im Gebiet Kursk, 2024–2025 (ungefähre Rekonstruktion)"),
+            ("ru", "Бои в Курской области, 2024–2025 (приблизительная реконструкция)"),
+            ("uk", "Бої в Курській області, 2024–2025 (приблизна реконструкція)")),
     statuses=(
-        Status("ua_controlled", "Ukrainian-held", "#1f6fb4", "area"),
-        Status("grey_zone", "Contested", "#f0a830", "area"),
+        Status("ua_controlled", "Ukrainian-held", "#1f6fb4", "area",
+               labels=(("de", "Ukrainisch kontrolliert"), ("ru", "Под контролем Украины"),
+                       ("uk", "Під контролем України"))),
+        Status("grey_zone", "Contested", "#f0a830", "area",
+               labels=(("de", "Umkämpft"), ("ru", "Серая зона"), ("uk", "Сіра зона"))),
     ),
     bbox=(34.0, 50.8, 36.2, 52.0),
     region_polygon="context/region.geojson",
