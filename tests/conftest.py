@@ -64,6 +64,19 @@ def run_cli(capsys):
     return run
 
 
+@pytest.fixture
+def demo(tmp_path, run_cli):
+    """A store with theatre 'demo' (held, contested, a front line; a 2-degree square region), no layers."""
+    from common import layer, square, write
+
+    root = tmp_path / "layers"
+    region = write(tmp_path / "region.geojson", layer(square(34.0, 50.5, 2.0)))
+    r = run_cli("--layers", root, "init", "demo", "--title", "Demo", "--status", "held=Held:#1f6fb4",
+                "--status", "contested=Contested", "--status", "front=Front line:#d62728:line", "--region", region)
+    assert r.exit_code == 0, r.stderr
+    return root
+
+
 def kursk_region(shared: Path, dest: Path) -> Path:
     """Write the Kursk Oblast polygon (from the shared oblasts file) to ``dest`` (a temp path), return it."""
     d = json.loads((shared / "context" / "oblasts.geojson").read_text())

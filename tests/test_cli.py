@@ -6,27 +6,12 @@ import subprocess
 import sys
 
 import pytest
-from common import BOWTIE, SQUARE, layer, square
+from common import BOWTIE, SQUARE, layer, square, write
 
 
 def snapshot(root):
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(root.rglob("*")) if p.is_file() and p.name != "lock"}
-
-
-@pytest.fixture
-def demo(tmp_path, run_cli):
-    root = tmp_path / "layers"
-    region = write(tmp_path / "region.geojson", layer(square(34.0, 50.5, 2.0)))
-    r = run_cli("--layers", root, "init", "demo", "--title", "Demo", "--status", "held=Held:#1f6fb4",
-                "--status", "contested=Contested", "--status", "front=Front line:#d62728:line", "--region", region)
-    assert r.exit_code == 0, r.stderr
-    return root
-
-
-def write(path, obj):
-    path.write_text(obj if isinstance(obj, str) else json.dumps(obj))
-    return path
 
 
 def test_import_area_history(demo, tmp_path, run_cli):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -22,12 +21,14 @@ from ._common import DATE, THEATRE, as_of_option, emit_json, fmt_km2, plain, sto
 @as_of_option
 @click.option("--json", "as_json", is_flag=True, help="JSON with a schema key.")
 @click.option("--geojson", "geojson_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the change polygons (kind gained/lost, status, area_km2) to FILE.")
+              help="Write the change polygons (kind gained/lost, status, area_km2, both dates) to FILE, "
+                   "coordinates with 6 decimals (RFC 7946).")
 @click.option("--exit-code", "exit_code", is_flag=True, help="Exit 1 where anything changed beyond the noise.")
 def command(theatre, date_a, date_b, statuses, min_area, tolerance, as_of, as_json, geojson_out, exit_code):
     """Compare THEATRE's layers on DATE_A and DATE_B (B before A is answered, with the negative time noted)."""
     import datetime as dt
 
+    from ..geojson import dumps_collection
     from ..measure import compute_diff, load_settlements
     from ..store import _atomic_write
 
@@ -40,8 +41,8 @@ def command(theatre, date_a, date_b, statuses, min_area, tolerance, as_of, as_js
                                    with_features=geojson_out is not None, settlements=load_settlements(store, theatre))
     days = (dt.date.fromisoformat(date_b) - dt.date.fromisoformat(date_a)).days
     if geojson_out is not None:
-        data = json.dumps(result.collection(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        _atomic_write(geojson_out, data.encode() + b"\n")
+        dates = {k: summary[k] for k in ("date_a", "date_b", "version_a", "version_b")}
+        _atomic_write(geojson_out, dumps_collection(result.file_collection(dates)))
     if as_json:
         emit_json("diff/v1", {"theatre": theatre, "as_of": as_of, "days": days, **summary})
     else:
