@@ -186,6 +186,15 @@ class Layer:
     collection: dict
 
     @property
+    def source_metadata(self) -> dict:
+        """The source file's own metadata kept at import (``{}`` where it had none).
+
+        See :func:`geo.importers.source_metadata`.
+        """
+        meta = self.collection.get("source_metadata")
+        return dict(meta) if isinstance(meta, dict) else {}
+
+    @property
     def sources(self) -> list[dict]:
         return [{"version": self.version, "source": self.source, "note": self.note, "recorded_at": self.recorded_at}]
 
