@@ -17,9 +17,10 @@ def compute_areas(store: BaseStore, theatre: str, dates: list[str] | None = None
                   by_region: bool = False, method: str = METHOD) -> list[dict]:
     """Areas per status for ``dates`` (None: every date; []: the latest), as plain dicts.
 
-    Each row: ``date``, ``version``, ``sha256``, ``areas_km2``, ``total_km2``, ``method`` and, with
-    ``by_region``, ``regions``: a list of ``{"region", "areas"}``. Results are cached by the layer's sha256, the
-    theatre's vocabulary and (by region) the regions file's hash.
+    Each row: ``date``, ``version``, ``sha256``, ``areas_km2``, ``total_km2`` (the union of the assessed
+    statuses: the headline), ``method``, ``range_km2`` (``[low, high]``, where the theatre has claimed statuses:
+    :func:`geo.area.area_range`) and, with ``by_region``, ``regions``: a list of ``{"region", "areas"}``.
+    Results are cached by the layer's sha256, the theatre's vocabulary and (by region) the regions file's hash.
     """
     t = store.theatre(theatre)
     latest = store.latest(theatre, as_of=as_of)
@@ -28,7 +29,8 @@ def compute_areas(store: BaseStore, theatre: str, dates: list[str] | None = None
     else:
         wanted = dates or ([list(latest)[-1]] if latest else [])
     entries = [store.entry(theatre, d, as_of=as_of) for d in wanted]
-    vocab = ",".join(t.area_statuses) + f"@{theatre_centre(t)}"
+    vocab = ",".join(s + ("~claimed" if s in t.claimed_statuses else "") for s in t.area_statuses) + \
+        f"@{theatre_centre(t)}"
     regions = store.regions(theatre) if by_region else {}
     if by_region and not regions:
         from .errors import InvalidInput

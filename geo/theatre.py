@@ -13,6 +13,7 @@ Example ``theatre.toml``::
     label = "Ukrainian-held"
     colour = "#1f6fb4"
     kind = "area"            # "area" (measured) or "line" (drawn, never measured)
+    certainty = "assessed"   # "assessed" (default) or "claimed": kept out of the headline total, see below
 
     [region]
     bbox = [34.0, 50.8, 36.2, 52.0]    # west, south, east, north (lon/lat)
@@ -24,6 +25,12 @@ Example ``theatre.toml``::
     border = "context/border.geojson"
     settlements = "context/settlements.geojson"
     events = "context/events.json"
+
+Certainty. A status is ``assessed`` (the default: ground the source holds to be held) or ``claimed`` (ground
+that is claimed or contested, such as a grey zone: reported, not established). Claimed statuses are measured
+like any other but kept out of the headline total: a layer's ``total_km2`` is the union of its assessed area
+statuses, and where a theatre has claimed statuses its figures are a range, ``[assessed, assessed and
+claimed]`` (:func:`geo.area.area_range`). "Contested" in a caption means these claimed statuses.
 """
 
 from __future__ import annotations
@@ -36,6 +43,9 @@ from dataclasses import dataclass, field
 from .errors import InvalidInput
 
 STATUS_KINDS = ("area", "line")
+#: How sure a source is of a status's ground: "assessed" (the default) counts in the headline total,
+#: "claimed" only in the upper end of the range.
+CERTAINTIES = ("assessed", "claimed")
 CONTEXT_KINDS = ("border", "settlements", "events", "outlines")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -79,6 +89,7 @@ class Status:
     label: str
     colour: str
     kind: str = "area"
+    certainty: str = "assessed"
 
     def __post_init__(self):
         if not _KEY_RE.fullmatch(self.key):
@@ -87,6 +98,9 @@ class Status:
             raise InvalidInput(f"invalid colour {self.colour!r} for status {self.key!r}: use #rrggbb")
         if self.kind not in STATUS_KINDS:
             raise InvalidInput(f"invalid kind {self.kind!r} for status {self.key!r}: choose one of area, line")
+        if self.certainty not in CERTAINTIES:
+            raise InvalidInput(f"invalid certainty {self.certainty!r} for status {self.key!r}: choose one of "
+                               f"{', '.join(CERTAINTIES)}")
 
 
 @dataclass(frozen=True)
@@ -132,6 +146,16 @@ class Theatre:
         """Keys of the statuses measured as area, in vocabulary order."""
         return tuple(s.key for s in self.statuses if s.kind == "area")
 
+    @property
+    def claimed_statuses(self) -> tuple[str, ...]:
+        """Keys of the area statuses whose certainty is ``claimed`` (kept out of the headline total)."""
+        return tuple(s.key for s in self.statuses if s.kind == "area" and s.certainty == "claimed")
+
+    @property
+    def assessed_statuses(self) -> tuple[str, ...]:
+        """Keys of the area statuses whose certainty is ``assessed``: their union is the headline total."""
+        return tuple(s.key for s in self.statuses if s.kind == "area" and s.certainty != "claimed")
+
     def status(self, key: str) -> Status:
         """Return the status ``key``, or raise listing the known ones."""
         for s in self.statuses:
@@ -153,6 +177,7 @@ class Theatre:
                     label=str(s.get("label", s["key"])),
                     colour=str(s.get("colour", DEFAULT_COLOURS[i % len(DEFAULT_COLOURS)])),
                     kind=str(s.get("kind", "area")),
+                    certainty=str(s.get("certainty", "assessed")),
                 )
                 for i, s in enumerate(data.get("status", []))
             )
@@ -180,6 +205,8 @@ class Theatre:
         for s in self.statuses:
             lines += ["", "[[status]]", f"key = {q(s.key)}", f"label = {q(s.label)}",
                       f"colour = {q(s.colour)}", f"kind = {q(s.kind)}"]
+            if s.certainty != "assessed":
+                lines.append(f"certainty = {q(s.certainty)}")
         if self.bbox or self.region_polygon or self.regions:
             lines += ["", "[region]"]
             if self.bbox:
@@ -211,7 +238,7 @@ def parse_status_option(text: str, index: int = 0) -> Status:
     Examples
     --------
     >>> parse_status_option("grey_zone=Contested:#9e9e9e")
-    Status(key='grey_zone', label='Contested', colour='#9e9e9e', kind='area')
+    Status(key='grey_zone', label='Contested', colour='#9e9e9e', kind='area', certainty='assessed')
     >>> parse_status_option("contact_line=Front line:#d62728:line").kind
     'line'
     """

@@ -19,7 +19,11 @@ from ._common import DATE, THEATRE, as_of_option, emit_json, fmt_km2, plain, sto
 @click.option("--json", "as_json", is_flag=True, help="JSON with a schema key.")
 @click.option("--csv", "as_csv", is_flag=True, help="A row per date, a column per status and the total.")
 def command(theatre, dates, all_dates, as_of, by, method, as_json, as_csv):
-    """Area held per status on each DATE (default: the latest date), and their union."""
+    """Area held per status on each DATE (default: the latest date), and their union.
+
+    Statuses marked ``certainty = "claimed"`` in theatre.toml are kept out of the total, which then comes with a
+    range: ``range_km2 = [assessed, assessed and claimed]``.
+    """
     from ..measure import compute_areas
 
     if as_json and as_csv:
@@ -31,27 +35,37 @@ def command(theatre, dates, all_dates, as_of, by, method, as_json, as_csv):
     rows = compute_areas(store, theatre, None if all_dates else (list(dates) or None), as_of=as_of,
                          by_region=by == "region", method=method)
     statuses = list(t.area_statuses)
+    ranged = bool(t.claimed_statuses)  # claimed statuses: the total is the assessed ground, then a range
     if as_json:
         emit_json("area/v1", {"theatre": theatre, "as_of": as_of, "unit": "km2", "dates": rows})
         return
     if as_csv:
         head = ["date"] + (["region"] if by else []) + [f"{s}_km2" for s in statuses] + ["total_km2"]
+        head += ["range_low_km2", "range_high_km2"] if ranged else []
         click.echo(",".join(head))
         for r in rows:
             parts = [(r["region"], r["areas"]) for r in r["regions"]] if by else [(None, r)]
             for region, a in parts:
                 vals = [f"{a['areas_km2'][s]:.3f}" for s in statuses] + [f"{a['total_km2']:.3f}"]
+                vals += [f"{v:.3f}" for v in a["range_km2"]] if ranged else []
                 click.echo(",".join([r["date"]] + ([_csv(plain(region))] if by else []) + vals))
         return
     labels = [plain(t.status(s).label) for s in statuses]
     click.echo("  ".join(["date      ", "version"] + ([f"{'region':<18}"] if by else [])
-                         + [f"{lab:>16}" for lab in labels] + [f"{'total km²':>14}"]))
+                         + [f"{lab:>16}" for lab in labels] + [f"{'total km²':>14}"]
+                         + ([f"{'range km²':>22}"] if ranged else [])))
     for r in rows:
         parts = [(x["region"], x["areas"]) for x in r["regions"]] if by else [(None, r)]
         for region, a in parts:
             cells = [r["date"], f"v{r['version']:<6}"] + ([f"{plain(region):<18}"] if by else [])
             cells += [f"{fmt_km2(a['areas_km2'][s]):>16}" for s in statuses] + [f"{fmt_km2(a['total_km2']):>14}"]
+            if ranged:
+                cells.append(f"{fmt_km2(a['range_km2'][0]) + '–' + fmt_km2(a['range_km2'][1]):>22}")
             click.echo("  ".join(cells))
+    if ranged:
+        claimed = ", ".join(plain(t.status(s).label) for s in t.claimed_statuses)
+        click.echo(f"total: assessed ground; claimed ({claimed}) is kept out of it and gives the range "
+                   "(assessed – assessed and claimed)")
 
 
 def _csv(v: str) -> str:
