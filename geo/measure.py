@@ -221,3 +221,65 @@ def compute_changes(store: BaseStore, theatre: str, *, start: str | None = None,
     cache.save()
     pk = peak_and_retaken([{"date": r["date"], "total_km2": r["total_km2"]} for r in areas])
     return {"dates": dates, "pairs": pairs, "areas": areas, **pk}
+
+
+def compute_compare(store: BaseStore, theatre_a: str, theatre_b: str, date_a: str, date_b: str | None = None, *,
+                    as_of: str | None = None, statuses=None, min_area_km2: float | None = None,
+                    tolerance_m: float | None = None, by_region: bool = False, with_features: bool = False,
+                    prepared: dict | None = None):
+    """Compare theatre A's layer of ``date_a`` with theatre B's of ``date_b`` (default: the same date).
+
+    The pair of layer dates is the caller's choice: the same date, or the layers in force on a date that one of
+    them lacks, resolved before the call. Returns ``(Comparison, summary)``: the summary is
+    :meth:`geo.compare.Comparison.as_dict` with ``theatre_a``/``theatre_b``, ``date_a``/``date_b``,
+    ``version_*`` and ``sha256_*`` and, with ``by_region``, ``regions``: a list of ``{"region", ...figures}``
+    over theatre A's named regions. ``prepared`` (a dict kept by the caller) holds each layer read once.
+    """
+    from .compare import compare_layers
+    from .diff import DEFAULT_MIN_AREA_KM2, DEFAULT_TOLERANCE_M
+    from .errors import InvalidInput
+
+    ta, tb = store.theatre(theatre_a), store.theatre(theatre_b)
+    ea = store.entry(theatre_a, date_a, as_of=as_of)
+    eb = store.entry(theatre_b, date_b or date_a, as_of=as_of)
+    memo = {} if prepared is None else prepared
+    pa = _prepared(store, theatre_a, ta, ea.sha256, memo.setdefault(theatre_a, {}))
+    pb = _prepared(store, theatre_b, tb, eb.sha256, memo.setdefault(theatre_b, {}))
+    opts = {"statuses": list(statuses) if statuses else None,
+            "min_area_km2": DEFAULT_MIN_AREA_KM2 if min_area_km2 is None else min_area_km2,
+            "tolerance_m": DEFAULT_TOLERANCE_M if tolerance_m is None else tolerance_m}
+    result = compare_layers(pa, pb, ta, tb, with_features=with_features, **opts)
+    summary = {"theatre_a": theatre_a, "theatre_b": theatre_b, "date_a": ea.date, "date_b": eb.date,
+               "version_a": ea.version, "version_b": eb.version, "sha256_a": ea.sha256, "sha256_b": eb.sha256,
+               **result.as_dict()}
+    if by_region:
+        regions = store.regions(theatre_a)
+        if not regions:
+            raise InvalidInput(f"theatre {theatre_a!r} has no named regions ([region] regions = FILE in theatre.toml)")
+        summary["regions"] = [{"region": name, **compare_layers(pa, pb, ta, tb, within=geom, **opts).as_dict()}
+                              for name, geom in sorted(regions.items())]
+    return result, summary
+
+
+def common_dates(store: BaseStore, theatre_a: str, theatre_b: str, *, as_of: str | None = None,
+                 start: str | None = None, end: str | None = None) -> list[str]:
+    """The dates (within ``[start, end]``) on which both theatres have a layer; NotFound where there is none."""
+    from .errors import NotFound
+
+    dates_b = set(store.dates(theatre_b, as_of=as_of))
+    both = select_dates([d for d in store.dates(theatre_a, as_of=as_of) if d in dates_b], start=start, end=end)
+    if not both:
+        span = f" between {start or 'the first date'} and {end or 'the last'}" if start or end else ""
+        raise NotFound(f"theatres {theatre_a!r} and {theatre_b!r} have no date in common{span}")
+    return both
+
+
+def compare_series(store: BaseStore, theatre_a: str, theatre_b: str, pairs: list[tuple[str, str]] | None = None,
+                   **kwargs) -> list[dict]:
+    """:func:`compute_compare` over ``pairs`` of layer dates (default: every date both theatres have, each
+    paired with itself: :func:`common_dates`); returns the summaries, in order.
+    """
+    if pairs is None:
+        pairs = [(d, d) for d in common_dates(store, theatre_a, theatre_b, as_of=kwargs.get("as_of"))]
+    prepared: dict = {}
+    return [compute_compare(store, theatre_a, theatre_b, a, b, prepared=prepared, **kwargs)[1] for a, b in pairs]

@@ -109,6 +109,27 @@ def make_real_store(root: Path, shared: Path, *, daily: bool = True) -> Path:
     return root
 
 
+def add_bundled_reconstruction(root: Path, name: str = "kursk-recon", *, bbox=None) -> Path:
+    """Theatre ``name`` in the store at ``root``: the bundled ``layers/kursk`` (the approximate reconstruction),
+    its settings and context copied and its current layers imported (one version a date). ``bbox`` replaces
+    its region's bbox (to share another theatre's projection centre)."""
+    import dataclasses
+    import shutil
+
+    from geo.importers import ImportOptions, import_paths
+    from geo.store import Store
+    from geo.theatre import Theatre
+
+    src = REPO / "layers" / "kursk"
+    shutil.copytree(src / "context", root / name / "context")
+    toml = (src / "theatre.toml").read_text()
+    if bbox is not None:
+        toml = dataclasses.replace(Theatre.from_toml(toml, name), bbox=tuple(bbox)).to_toml()
+    (root / name / "theatre.toml").write_text(toml)
+    import_paths(Store(root), name, [src], ImportOptions(source="bundled reconstruction (layers/kursk)"))
+    return root
+
+
 @pytest.fixture(scope="session")
 def real_store(tmp_path_factory) -> Path:
     """The 258 real daily layers imported into a fresh store (once per session); treat as read-only."""
