@@ -22,13 +22,19 @@ def compute_areas(store: BaseStore, theatre: str, dates: list[str] | None = None
     :func:`geo.area.area_range`) and, with ``by_region``, ``regions``: a list of ``{"region", "areas"}``.
     Results are cached by the layer's sha256, the theatre's vocabulary and (by region) the regions file's hash.
     """
-    t = store.theatre(theatre)
     latest = store.latest(theatre, as_of=as_of)
     if dates is None:
         wanted = list(latest)
     else:
         wanted = dates or ([list(latest)[-1]] if latest else [])
     entries = [store.entry(theatre, d, as_of=as_of) for d in wanted]
+    return entry_areas(store, theatre, entries, by_region=by_region, method=method)
+
+
+def entry_areas(store: BaseStore, theatre: str, entries: list, *, by_region: bool = False,
+                method: str = METHOD) -> list[dict]:
+    """:func:`compute_areas` of the given log entries (any versions, such as every one a feed lists)."""
+    t = store.theatre(theatre)
     vocab = ",".join(s + ("~claimed" if s in t.claimed_statuses else "") for s in t.area_statuses) + \
         f"@{theatre_centre(t)}"
     regions = store.regions(theatre) if by_region else {}
@@ -283,3 +289,70 @@ def compare_series(store: BaseStore, theatre_a: str, theatre_b: str, pairs: list
         pairs = [(d, d) for d in common_dates(store, theatre_a, theatre_b, as_of=kwargs.get("as_of"))]
     prepared: dict = {}
     return [compute_compare(store, theatre_a, theatre_b, a, b, prepared=prepared, **kwargs)[1] for a, b in pairs]
+
+
+def compute_feed(store: BaseStore, theatre: str, *, as_of: str | None = None, base_url: str | None = None,
+                 with_changes: bool = False, progress=None) -> tuple[list[dict], dict]:
+    """The items of a change feed (:mod:`geo.feed`): one per recorded version, newest first.
+
+    Each version is diffed against the previous date as the store stood when the version was recorded, so
+    that an item says exactly what ``frontline diff THEATRE PREVIOUS DATE --as-of RECORDED_AT`` says; the first
+    date of a theatre has no previous date (its change figures are None). Returns ``(items, changes)``:
+    ``changes`` maps an item's ``id`` to its change polygons for a file
+    (:meth:`geo.diff.DiffResult.file_collection`) where ``with_changes`` and there is a previous date. With
+    ``base_url`` (already checked: :func:`geo.feed.check_base_url`), each item links to
+    ``BASE/changes/THEATRE-DATE-vN.geojson`` and to ``BASE/maps/THEATRE-DATE.html`` (``frontline map``'s name).
+    """
+    import shapely
+
+    from .area import feature_geometries
+    from .errors import NotFound
+
+    entries = store.log(theatre)
+    if as_of is not None:
+        entries = [e for e in entries if e.recorded_at <= as_of]
+    if not entries:
+        raise NotFound(f"theatre {theatre!r} has no recorded versions{f' as of {as_of}' if as_of else ''}")
+    settlements = load_settlements(store, theatre)
+    seen: dict[str, str] = {}  # the dates recorded so far
+    todo = []
+    for e in entries:
+        prev = max((d for d in seen if d < e.date), default=None)
+        todo.append((e, prev))
+        seen[e.date] = e.sha256
+    items, changes, prepared = [], {}, {}
+    cache = store.result_cache(theatre, "diff")
+    totals = {e.sha256: row["total_km2"] for e, row in zip(entries, entry_areas(store, theatre, entries),
+                                                            strict=True)}
+    for e, prev in (progress(list(reversed(todo))) if progress else reversed(todo)):
+        total = totals[e.sha256]
+        item = {"id": f"frontline:{theatre}:{e.date}:v{e.version}:{e.sha256[:12]}", "theatre": theatre,
+                "date": e.date, "version": e.version, "sha256": e.sha256, "recorded_at": e.recorded_at,
+                "source": e.source, "note": e.note, "previous_date": prev, "gained_km2": None, "lost_km2": None,
+                "net_km2": None, "total_km2": total, "bbox": None}
+        bounds = None
+        if prev is not None:
+            result, s = compute_diff(store, theatre, prev, e.date, as_of=e.recorded_at, with_features=True,
+                                     settlements=settlements, prepared=prepared, cache=cache)
+            u = s["changes"]["union"]
+            item.update(gained_km2=u["gained_km2"], lost_km2=u["lost_km2"], net_km2=u["net_km2"])
+            fc = result.file_collection({k: s[k] for k in ("date_a", "date_b", "version_a", "version_b")})
+            shapes = [shapely.from_geojson(json.dumps(f["geometry"])) for f in fc["features"]
+                      if f["properties"]["status"] == "union" and f["geometry"] is not None]
+            if shapes:  # the box of the change as written (six decimals: zero-width spikes gone)
+                bounds = shapely.total_bounds(shapes)
+            if with_changes:
+                changes[item["id"]] = fc
+        if bounds is None:  # nothing changed, or the first layer: the box of the ground held
+            layer = json.loads(store.object_bytes(theatre, e.sha256))
+            geoms = [g for g in feature_geometries(layer) if g is not None and not g.is_empty]
+            bounds = shapely.total_bounds(geoms) if geoms else None
+        if bounds is not None:
+            item["bbox"] = [round(float(v), 6) for v in bounds]
+        if base_url:
+            item["map_url"] = f"{base_url}/maps/{theatre}-{e.date}.html"
+            if prev is not None:
+                item["change_url"] = f"{base_url}/changes/{theatre}-{e.date}-v{e.version}.geojson"
+        items.append(item)
+    cache.save()
+    return items, changes
