@@ -356,3 +356,31 @@ def compute_feed(store: BaseStore, theatre: str, *, as_of: str | None = None, ba
         items.append(item)
     cache.save()
     return items, changes
+
+
+def export_records(store: BaseStore, theatre: str, *, start: str | None = None, end: str | None = None,
+                   all_versions: bool = False, as_of: str | None = None) -> list[dict]:
+    """The rows of an export (:func:`geo.export.series_records`): each date in ``[start, end]`` (its latest
+    version, or every version with ``all_versions``), each area status. ``valid_to`` is the next date that has
+    a layer in the store, even past ``end``; NotFound where no date is in range.
+    """
+    from .errors import NotFound
+    from .export import series_records
+
+    t = store.theatre(theatre)
+    dates = store.dates(theatre, as_of=as_of)
+    wanted = select_dates(dates, start=start, end=end)
+    if not wanted:
+        span = f" between {start or 'the first date'} and {end or 'the last'}" if start or end else ""
+        raise NotFound(f"theatre {theatre!r} has no layers{span}{f' as of {as_of}' if as_of else ''}")
+    following = dict(zip(dates, dates[1:] + [None], strict=True))
+    if all_versions:
+        keep = set(wanted)
+        entries = [e for e in store.log(theatre) if e.date in keep and (as_of is None or e.recorded_at <= as_of)]
+        entries.sort(key=lambda e: (e.date, e.version))
+    else:
+        entries = [store.entry(theatre, d, as_of=as_of) for d in wanted]
+    areas = entry_areas(store, theatre, entries)
+    layers = [({"date": e.date, "version": e.version, "sha256": e.sha256, "source": e.source,
+                "recorded_at": e.recorded_at}, json.loads(store.object_bytes(theatre, e.sha256))) for e in entries]
+    return series_records(layers, t, areas, following)
