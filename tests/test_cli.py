@@ -143,7 +143,8 @@ print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
 
 
 @pytest.mark.parametrize("args", [["--help"], ["area", "demo", "--all"], ["verify", "demo"],
-                                  ["history", "demo", "2024-08-24"], ["diff", "demo", "2024-08-24", "2024-08-24"]])
+                                  ["history", "demo", "2024-08-24"], ["diff", "demo", "2024-08-24", "2024-08-24"],
+                                  ["compare", "demo", "demo", "2024-08-24"]])
 def test_commands_that_draw_nothing_stay_light(demo, tmp_path, run_cli, args):
     run_cli("--layers", demo, "import", "demo", write(tmp_path / "2024-08-24.geojson", SQUARE))
     p = subprocess.run([sys.executable, "-c", STARTUP, "--layers", str(demo), *args], capture_output=True,
