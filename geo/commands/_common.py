@@ -96,6 +96,16 @@ def date_range_options(f):
     return click.option("--from", "date_from", type=DATE, default=None, help="First date (default: the first).")(f)
 
 
+def noise_options(parts: str = "Change parts"):
+    """``--min-area``/``--tolerance``: the noise rules of :mod:`geo.diff`, shared by diff and compare."""
+    def deco(f):
+        f = click.option("--tolerance", type=click.FloatRange(min=0), default=None, metavar="M",
+                         help=f"{parts} thinner than this are noise (default 20 m).")(f)
+        return click.option("--min-area", "min_area", type=click.FloatRange(min=0), default=None, metavar="KM2",
+                            help=f"{parts} smaller than this are noise (default 0.01 km²).")(f)
+    return deco
+
+
 def check_date_range(date_from: str | None, date_to: str | None) -> None:
     """``--from`` after ``--to`` is a usage error (exit 2)."""
     if date_from and date_to and date_from > date_to:

@@ -10,7 +10,17 @@ from pathlib import Path
 
 import click
 
-from ._common import DATE, THEATRE, as_of_option, date_range_options, emit_json, fmt_km2, plain, store_from_ctx
+from ._common import (
+    DATE,
+    THEATRE,
+    as_of_option,
+    date_range_options,
+    emit_json,
+    fmt_km2,
+    noise_options,
+    plain,
+    store_from_ctx,
+)
 
 CSV_FIELDS = ("area_a_km2", "area_b_km2", "both_km2", "only_a_km2", "only_b_km2", "noise_a_km2", "noise_b_km2",
               "iou")
@@ -26,10 +36,7 @@ CSV_FIELDS = ("area_a_km2", "area_b_km2", "both_km2", "only_a_km2", "only_b_km2"
               "always shown.")
 @click.option("--by", "by", type=click.Choice(["region"]), default=None,
               help="Split each figure by A's named regions.")
-@click.option("--min-area", "min_area", type=click.FloatRange(min=0), default=None, metavar="KM2",
-              help="Parts of only-A or only-B smaller than this are noise (default 0.01 km², as diff).")
-@click.option("--tolerance", type=click.FloatRange(min=0), default=None, metavar="M",
-              help="Parts thinner than this are noise (default 20 m, as diff).")
+@noise_options("Parts of only-A or only-B")
 @as_of_option
 @click.option("--json", "as_json", is_flag=True, help="JSON with a schema key (frontline.compare/v1).")
 @click.option("--csv", "as_csv", is_flag=True, help="A row per date, status (and region).")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._common import DATE, THEATRE, as_of_option, emit_json, fmt_km2, plain, store_from_ctx
+from ._common import DATE, THEATRE, as_of_option, emit_json, fmt_km2, noise_options, plain, store_from_ctx
 
 
 @click.command("diff")
@@ -14,10 +14,7 @@ from ._common import DATE, THEATRE, as_of_option, emit_json, fmt_km2, plain, sto
 @click.argument("date_a", type=DATE)
 @click.argument("date_b", type=DATE)
 @click.option("--status", "statuses", multiple=True, help="Only these statuses (repeat); the union is always shown.")
-@click.option("--min-area", "min_area", type=click.FloatRange(min=0), default=None, metavar="KM2",
-              help="Change parts smaller than this are noise (default 0.01 km²).")
-@click.option("--tolerance", type=click.FloatRange(min=0), default=None, metavar="M",
-              help="Change parts thinner than this are noise (default 20 m).")
+@noise_options()
 @as_of_option
 @click.option("--json", "as_json", is_flag=True, help="JSON with a schema key.")
 @click.option("--geojson", "geojson_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
