@@ -4,6 +4,9 @@ DeepStateMap snapshots), validate them and record them in the store.
 Where the date comes from, in order: ``date=``, else a ``YYYY-MM-DD`` in the file name, else a ``date``
 property shared by the features (or in the collection's ``metadata``).
 
+A source file's own metadata (GeoJSON's foreign members, GDAL's source CRS and metadata) is kept in the stored
+version as its ``source_metadata`` member (:func:`source_metadata`).
+
 Everything is read and validated before anything is written: a failed import leaves the store byte for byte as
 it was. Files past ``max_bytes`` are refused before they are read.
 """
@@ -395,8 +398,8 @@ def import_collection(store: Store, name: str, collection: dict, *, date: str, s
                       recorded_at: str | None = None) -> RecordResult:
     """Validate a layer given as a dict (from a notebook or a script) and record it, with its metadata."""
     theatre = store.theatre(name)
-    v = validate_layer(collection, theatre, where=f"layer {date}", repair=repair)
     meta = source_metadata(collection, where=f"layer {date}")
+    v = validate_layer(collection, theatre, where=f"layer {date}", repair=repair)
     if meta:
         v.collection = {**v.collection, SOURCE_METADATA: meta}
     full_note = ". ".join(x for x in (note, v.note) if x)

@@ -61,3 +61,15 @@ def test_real_daily_metadata_is_kept(real_store, shared_data):
     for date in ("2024-08-06", "2024-08-24", "2025-03-01"):
         src = json.loads((shared_data / "deepstate" / "daily" / f"{date}.geojson").read_text())
         assert store.read("kursk", date).source_metadata == {"metadata": src["metadata"], "name": src["name"]}
+
+
+def test_a_stored_layer_with_metadata_revalidates_and_reimports_unchanged(demo, tmp_path, run_cli):
+    from geo.importers import import_collection
+    from geo.validate import validate_layer
+
+    f = write(tmp_path / "2024-08-24.geojson", {**SQUARE, "metadata": META})
+    assert run_cli("--layers", demo, "import", "demo", f).exit_code == 0
+    store = Store(demo)
+    stored = store.read("demo", "2024-08-24").collection
+    assert validate_layer(stored, store.theatre("demo")).collection == stored
+    assert not import_collection(store, "demo", stored, date="2024-08-24").created  # the same version
