@@ -223,7 +223,7 @@ def test_real_series_against_itself_imported_again(sources, run_cli):
         assert row["area_a_km2"] == row["area_b_km2"] == mine[row["date_a"]]["total_km2"]
 
 
-def test_real_series_against_itself_shifted_100_m(sources, run_cli):
+def test_real_series_against_itself_shifted_100_m(sources, run_cli, capsys):
     store = Store(sources)
     centre = theatre_centre(store.theatre("kursk"))
     rows = {r["date_a"]: r for r in compare_all(run_cli, sources, "kursk", "shifted")}
@@ -249,6 +249,12 @@ def test_real_series_against_itself_shifted_100_m(sources, run_cli):
         assert row["iou"] < 1
         falls += 1
     assert falls > 200
+    low = min((r for r in rows.values() if r["iou"] is not None), key=lambda r: r["iou"])
+    peak = rows["2024-08-24"]
+    with capsys.disabled():
+        print(f"\nshifted 100 m: IoU {peak['iou']:.4f} on 2024-08-24 ({peak['only_a_km2']:.2f} km² only in A, "
+              f"{peak['only_b_km2']:.2f} only in B); lowest {low['iou']:.4f} on {low['date_a']} "
+              f"({low['area_a_km2']:.1f} km² held)")
 
 
 def test_real_series_against_the_reconstruction(sources, run_cli, capsys):
