@@ -75,3 +75,18 @@ def test_area_cli_range(tmp_path, run_cli):
     r = run_cli("--layers", root, "area", "demo")
     assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
     assert "choose one of assessed, claimed" in r.stderr
+
+
+def test_range_by_region():
+    from geo.area import areas_by_region
+
+    west, east = shapely.box(34.0, 50.5, 35.075, 52.0), shapely.box(35.075, 50.5, 36.5, 52.0)
+    per = areas_by_region(OVERLAP, RANGED, {"west": west, "east": east})
+    whole = layer_areas(OVERLAP, RANGED)
+    for a in per.values():
+        assert a.total_km2 == pytest.approx(a.areas_km2["held"], rel=1e-9) and a.range_km2[0] == a.total_km2
+        assert a.range_km2[1] >= a.total_km2
+    # the two halves tile the layer: their ranges add up to the whole's
+    assert sum(a.range_km2[0] for a in per.values()) == pytest.approx(whole.range_km2[0], rel=1e-5)
+    assert sum(a.range_km2[1] for a in per.values()) == pytest.approx(whole.range_km2[1], rel=1e-5)
+    assert per["east"].range_km2[1] > per["east"].range_km2[0]  # the grey square reaches past the held one
