@@ -24,6 +24,10 @@ of an edge, a few centimetres off its LAEA chord: inclusion-exclusion over lon/l
 exact.
 
 Lines (statuses of kind ``line``) are never measured.
+
+The headline total of a layer is the union of its *assessed* area statuses; statuses marked ``certainty =
+"claimed"`` in theatre.toml (a grey zone, ground claimed but not established) are measured but kept out of it, and
+the layer's figure becomes a range, ``range_km2 = (assessed, assessed and claimed)`` (:func:`area_range`).
 """
 
 from __future__ import annotations
@@ -43,14 +47,86 @@ UNION = "union"
 
 @dataclass(frozen=True)
 class LayerArea:
-    """Areas of one layer: km² per area status, the union of all area statuses, and the method."""
+    """Areas of one layer: km² per area status, the headline total, the method and, where the theatre has
+    claimed statuses, the range.
+
+    ``total_km2`` is the union of the *assessed* area statuses (all of them where none is claimed); with claimed
+    statuses, ``range_km2`` is ``(total_km2, union of every area status)``, else None.
+    """
 
     areas_km2: dict
     total_km2: float
     method: str = METHOD
+    range_km2: tuple[float, float] | None = None
 
     def as_dict(self) -> dict:
-        return {"areas_km2": dict(self.areas_km2), "total_km2": self.total_km2, "method": self.method}
+        out = {"areas_km2": dict(self.areas_km2), "total_km2": self.total_km2, "method": self.method}
+        if self.range_km2 is not None:
+            out["range_km2"] = list(self.range_km2)
+        return out
+
+
+@dataclass(frozen=True)
+class AreaRange:
+    """Ground as a range: the headline (assessed statuses) and the most (assessed and claimed).
+
+    ``low_km2`` is the union of ``low_statuses`` (the assessed area statuses: the headline total), ``high_km2``
+    the union of ``high_statuses`` (every area status, claimed ones included); ``low_km2 <= high_km2``.
+    """
+
+    low_km2: float
+    high_km2: float
+    low_statuses: tuple[str, ...]
+    high_statuses: tuple[str, ...]
+
+    def rounded(self, ndigits: int = 0) -> tuple[float, float]:
+        """The two ends rounded for a caption (``ndigits`` decimals), never crossing: low ≤ high.
+
+        Examples
+        --------
+        >>> AreaRange(1148.4, 1300.6, ("held",), ("held", "contested")).rounded()
+        (1148, 1301)
+        """
+        lo, hi = round(self.low_km2, ndigits or None), round(self.high_km2, ndigits or None)
+        return lo, max(lo, hi)
+
+
+def area_range(area, theatre: Theatre) -> AreaRange | None:
+    """The range of a layer's figures, for a caption such as "1,148–1,301 km² (held – held and contested)".
+
+    Parameters
+    ----------
+    area : LayerArea or dict
+        A layer's areas: a :class:`LayerArea`, its ``as_dict()``, or a row of :func:`geo.measure.compute_areas`
+        (or one region's ``areas`` under ``regions``).
+    theatre : Theatre
+        Names which statuses are claimed (``certainty = "claimed"`` in theatre.toml).
+
+    Returns
+    -------
+    AreaRange or None
+        None where the theatre has no claimed status: its total is a single figure.
+
+    Examples
+    --------
+    >>> from geo.theatre import Theatre, Status
+    >>> t = Theatre("demo", "Demo", (Status("held", "Held", "#112233"),
+    ...                              Status("grey", "Contested", "#999999", certainty="claimed")))
+    >>> empty = layer_areas({"type": "FeatureCollection", "features": []}, t)
+    >>> area_range(empty, t)
+    AreaRange(low_km2=0.0, high_km2=0.0, low_statuses=('held',), high_statuses=('held', 'grey'))
+    >>> area_range({"total_km2": 1148.2, "range_km2": [1148.2, 1301.0]}, t).rounded()
+    (1148, 1301)
+    >>> area_range(empty, Theatre("one", "One", (Status("held", "Held", "#112233"),))) is None
+    True
+    """
+    if not theatre.claimed_statuses:
+        return None
+    rng = area.get("range_km2") if isinstance(area, dict) else area.range_km2
+    if rng is None:
+        raise ValueError("these areas were measured without the theatre's claimed statuses")
+    low, high = float(rng[0]), float(rng[1])
+    return AreaRange(low, max(low, high), theatre.assessed_statuses, theatre.area_statuses)
 
 
 def feature_geometries(collection: dict, raw: bytes | str | None = None) -> list:
@@ -262,7 +338,9 @@ def series_areas(collections: Iterable[dict], theatre: Theatre, *, method: str =
     import shapely
 
     statuses = theatre.area_statuses
-    width = len(statuses) + 1
+    ranged = bool(theatre.claimed_statuses)
+    assessed = [j for j, s in enumerate(statuses) if s in theatre.assessed_statuses]
+    width = len(statuses) + 1 + ranged
     fixed = theatre_centre(theatre)
     collections = list(collections)
     raws = list(raws) if raws is not None else [None] * len(collections)
@@ -278,9 +356,9 @@ def series_areas(collections: Iterable[dict], theatre: Theatre, *, method: str =
         d = dissolve(coll, statuses, geometries=geoms)
         parts = [d[s] for s in statuses]
         nonempty = [g for g in parts if not g.is_empty]
-        union = nonempty[0] if len(nonempty) == 1 else shapely.union_all(nonempty) if nonempty else \
-            shapely.Polygon()
-        rows.append(parts + [union])
+        union = _union(nonempty)
+        rows.append(parts + [union] + ([_union([parts[j] for j in assessed if not parts[j].is_empty])]
+                                       if ranged else []))
         centres.append(None if union.is_empty else (fixed or _centre([union])))
     values = np.zeros((len(rows), width))
     if method == GEODESIC:
@@ -295,8 +373,23 @@ def series_areas(collections: Iterable[dict], theatre: Theatre, *, method: str =
             geoms = np.asarray([g for i in idx for g in rows[i]], dtype=object)
             projected = project_laea(geoms, c)
             values[idx] = (shapely.area(projected) / 1e6).reshape(len(idx), width)
-    return [LayerArea({s: float(v[j]) for j, s in enumerate(statuses)}, float(v[-1]), method)
-            for v in (values[k] for k in slot)]
+    return [_layer_area(statuses, v, method, ranged) for v in (values[k] for k in slot)]
+
+
+def _union(nonempty: list):
+    """The union of non-empty geometries (one is itself; none is an empty polygon)."""
+    import shapely
+
+    return nonempty[0] if len(nonempty) == 1 else shapely.union_all(nonempty) if nonempty else shapely.Polygon()
+
+
+def _layer_area(statuses, v, method: str, ranged: bool) -> LayerArea:
+    """A LayerArea from one row of values: each status, the union of all, then (ranged) the assessed union."""
+    n = len(statuses)
+    areas = {s: float(v[j]) for j, s in enumerate(statuses)}
+    if not ranged:
+        return LayerArea(areas, float(v[n]), method)
+    return LayerArea(areas, float(v[n + 1]), method, (float(v[n + 1]), float(v[n])))
 
 
 def areas_by_region(collection: dict, theatre: Theatre, regions: dict, *, method: str = METHOD) -> dict:
@@ -309,6 +402,7 @@ def areas_by_region(collection: dict, theatre: Theatre, regions: dict, *, method
     import shapely
 
     statuses = theatre.area_statuses
+    ranged = bool(theatre.claimed_statuses)
     d = dissolve(collection, statuses)
     names = sorted(regions)
     geoms = []
@@ -318,18 +412,16 @@ def areas_by_region(collection: dict, theatre: Theatre, regions: dict, *, method
         parts = [_polygonal(p) for p in parts]
         nonempty = [g for g in parts if not g.is_empty]
         geoms.extend(parts + [shapely.union_all(nonempty) if nonempty else shapely.Polygon()])
+        if ranged:
+            geoms.append(_union([p for s, p in zip(statuses, parts, strict=True)
+                                 if s in theatre.assessed_statuses and not p.is_empty]))
     if method == GEODESIC or theatre_centre(theatre) is None:
         values = areas_km2(geoms, method=method)
     else:
         values = np.asarray(shapely.area(project_laea(geoms, theatre_centre(theatre)))) / 1e6
-    width = len(statuses) + 1
-    return {
-        name: LayerArea(
-            {s: float(values[k * width + j]) for j, s in enumerate(statuses)}, float(values[k * width + width - 1]),
-            method,
-        )
-        for k, name in enumerate(names)
-    }
+    width = len(statuses) + 1 + ranged
+    return {name: _layer_area(statuses, values[k * width:(k + 1) * width], method, ranged)
+            for k, name in enumerate(names)}
 
 
 def _polygonal(geom):

@@ -354,3 +354,16 @@ def parse_period(text: str) -> tuple[str, str]:
         first, unit = dt.date(year, 1, 1), "year"
     return first.isoformat(), next_boundary(first.isoformat(), unit)
 
+
+
+def in_range(dates: Sequence[str], *, start: str | None = None, end: str | None = None) -> list[str]:
+    """The dates within ``[start, end]`` (inclusive; None: open), in their order.
+
+    Examples
+    --------
+    >>> in_range(["2024-08-01", "2024-08-03", "2024-08-09"], start="2024-08-02")
+    ['2024-08-03', '2024-08-09']
+    >>> in_range([], end="2024-08-02")
+    []
+    """
+    return [d for d in dates if (start is None or d >= start) and (end is None or d <= end)]

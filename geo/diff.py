@@ -91,6 +91,18 @@ class DiffResult:
         """The change polygons as a GeoJSON FeatureCollection (``kind``, ``status``, ``area_km2``)."""
         return {"type": "FeatureCollection", "features": self.features}
 
+    def file_collection(self, properties: dict) -> dict:
+        """The change polygons for a file (``diff --geojson``): coordinates with six decimals (RFC 7946's
+        advice, :func:`geo.geojson.rfc7946_geometry`) and ``properties`` (the two dates) in every feature.
+        """
+        import shapely
+
+        from .geojson import feature
+
+        return {"type": "FeatureCollection", "features": [
+            feature(shapely.from_geojson(json.dumps(f["geometry"])), {**f["properties"], **properties})
+            for f in self.features]}
+
     def as_dict(self) -> dict:
         return {"changes": {k: v.as_dict() for k, v in self.changes.items()},
                 "noise": {"min_area_km2": self.min_area_km2, "tolerance_m": self.tolerance_m},

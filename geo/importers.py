@@ -4,6 +4,9 @@ DeepStateMap snapshots), validate them and record them in the store.
 Where the date comes from, in order: ``date=``, else a ``YYYY-MM-DD`` in the file name, else a ``date``
 property shared by the features (or in the collection's ``metadata``).
 
+A source file's own metadata (GeoJSON's foreign members, GDAL's source CRS and metadata) is kept in the stored
+version as its ``source_metadata`` member (:func:`source_metadata`).
+
 Everything is read and validated before anything is written: a failed import leaves the store byte for byte as
 it was. Files past ``max_bytes`` are refused before they are read.
 """
@@ -29,6 +32,8 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 OGR_SUFFIXES = (".gpkg", ".kml", ".kmz", ".shp", ".fgb", ".zip", ".gml", ".gpx")
 GEOJSON_SUFFIXES = (".geojson", ".json")
 _NAME_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
+#: The member of a stored layer that keeps the source file's own metadata (:func:`source_metadata`).
+SOURCE_METADATA = "source_metadata"
 
 #: DeepStateMap label keys (the last part of "Звільнено /// Liberated /// geoJSON.status.dismissed") → status.
 DEEPSTATE_STATUS = {
@@ -207,7 +212,17 @@ def _read_ogr(path: Path, *, max_vertices: int = DEFAULT_MAX_VERTICES) -> dict:
         props = {n: _plain(fields[j][i]) for j, n in enumerate(names)}
         features.append({"type": "Feature", "properties": props,
                          "geometry": None if g is None else json.loads(shapely.to_geojson(g))})
-    return {"type": "FeatureCollection", "features": features}
+    out = {"type": "FeatureCollection", "features": features}
+    if crs:
+        out["source_crs"] = str(crs)
+    try:
+        info = pyogrio.read_info(path)
+    except Exception:  # noqa: BLE001 - the data were read; metadata is a courtesy, never a reason to fail
+        info = {}
+    for key in ("dataset_metadata", "layer_metadata"):
+        if info.get(key):
+            out[key] = {str(k): str(v) for k, v in info[key].items()}
+    return out
 
 
 def _decode_wkb(wkb, *, first: int, where: str):
@@ -270,6 +285,34 @@ def deepstate_to_layer(raw: dict, *, where: str = "", status_map: dict | None = 
     return {"type": "FeatureCollection", "features": out}, note
 
 
+def source_metadata(data, *, where: str = "") -> dict:
+    """A source file's own metadata, to keep in the version's record (:data:`SOURCE_METADATA`).
+
+    For GeoJSON: every top-level member other than ``type``, ``features``, ``bbox`` and ``crs`` (RFC 7946's
+    foreign members, such as DeepStateMap's ``metadata`` and ``name``), verbatim; ``bbox`` and ``crs`` describe
+    the file's coordinates, which a clip or a reprojection changes. For the GDAL formats: the source CRS and the
+    dataset's and layer's metadata, where the file has them. Empty where there is nothing to keep.
+
+    Examples
+    --------
+    >>> source_metadata({"type": "FeatureCollection", "features": [], "name": "x", "metadata": {"date": "2024"}})
+    {'metadata': {'date': '2024'}, 'name': 'x'}
+    >>> source_metadata({"type": "FeatureCollection", "features": []})
+    {}
+    """
+    if not isinstance(data, dict):
+        return {}
+    kept = data.get(SOURCE_METADATA)  # a layer read back from a store carries its metadata already
+    meta = dict(kept) if isinstance(kept, dict) else {}
+    meta.update((k, v) for k, v in data.items() if k not in ("type", "features", "bbox", "crs", SOURCE_METADATA))
+    meta = dict(sorted(meta.items()))
+    try:  # the store writes strict JSON in UTF-8
+        json.dumps(meta, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except (ValueError, TypeError, UnicodeEncodeError) as exc:
+        raise ValidationError(f"the file's metadata is not valid JSON text ({exc})", where=where) from None
+    return meta
+
+
 def _date_for(path: Path, data: dict, explicit: str | None) -> str:
     if explicit:
         return parse_date(explicit)
@@ -298,6 +341,7 @@ def prepare_file(store: Store, name: str, path: Path, opts: ImportOptions, theat
     fmt = opts.fmt
     data = read_file(path, fmt=fmt, max_bytes=opts.max_bytes, max_vertices=opts.max_vertices)
     date = _date_for(path, data, opts.date)
+    meta = source_metadata(data, where=where)
     notes = []
     status_map = opts.status_map
     if fmt == "deepstate":
@@ -319,6 +363,8 @@ def prepare_file(store: Store, name: str, path: Path, opts: ImportOptions, theat
             notes.append("clipped to the theatre's region polygon")
         elif opts.clip:
             raise InvalidInput(f"theatre {name!r} has no region polygon to clip to (set one with init --region)")
+    if meta:
+        collection = {**collection, SOURCE_METADATA: meta}
     return Prepared(where, date, collection, ". ".join(notes))
 
 
@@ -350,9 +396,12 @@ def import_paths(store: Store, name: str, paths: Sequence, opts: ImportOptions =
 def import_collection(store: Store, name: str, collection: dict, *, date: str, source: str = "", note: str = "",
                       repair: bool = False, recorded_by: str | None = None,
                       recorded_at: str | None = None) -> RecordResult:
-    """Validate a layer given as a dict (from a notebook or a script) and record it."""
+    """Validate a layer given as a dict (from a notebook or a script) and record it, with its metadata."""
     theatre = store.theatre(name)
+    meta = source_metadata(collection, where=f"layer {date}")
     v = validate_layer(collection, theatre, where=f"layer {date}", repair=repair)
+    if meta:
+        v.collection = {**v.collection, SOURCE_METADATA: meta}
     full_note = ". ".join(x for x in (note, v.note) if x)
     return store.record(name, date, v.collection, source=source, note=full_note, recorded_by=recorded_by,
                         recorded_at=recorded_at)

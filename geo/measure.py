@@ -10,6 +10,7 @@ import json
 
 from .area import METHOD, areas_by_region, series_areas, theatre_centre
 from .cache import ResultCache
+from .dates import in_range
 from .store import BaseStore, parse_date
 
 
@@ -18,9 +19,11 @@ def compute_areas(store: BaseStore, theatre: str, dates: list[str] | None = None
     """Areas per status for ``dates`` (None: every date; []: the latest), as plain dicts.
 
     Each row: ``date`` (the date asked for), ``layer_date`` (the layer measured: the same date, or with
-    ``in_force`` the layer in force on it), ``version``, ``sha256``, ``areas_km2``, ``total_km2``, ``method``
-    and, with ``by_region``, ``regions``: a list of ``{"region", "areas"}``. Results are cached by the layer's
-    sha256, the theatre's vocabulary and (by region) the regions file's hash, never by date.
+    ``in_force`` the layer in force on it), ``version``, ``sha256``, ``areas_km2``, ``total_km2`` (the union of
+    the assessed statuses: the headline), ``method``, ``range_km2`` (``[low, high]``, where the theatre has
+    claimed statuses: :func:`geo.area.area_range`) and, with ``by_region``, ``regions``: a list of
+    ``{"region", "areas"}``. Results are cached by the layer's sha256, the theatre's vocabulary and (by region)
+    the regions file's hash, never by date.
 
     Raises
     ------
@@ -28,14 +31,24 @@ def compute_areas(store: BaseStore, theatre: str, dates: list[str] | None = None
         The theatre has no layer (as the store stood at ``as_of``), or a date has none (see
         :meth:`~geo.store.BaseStore.entry`).
     """
-    t = store.theatre(theatre)
     latest = store.require_latest(theatre, as_of=as_of)
     if dates is None:
         wanted = list(latest)
     else:
         wanted = dates or [list(latest)[-1]]
     entries = [store.entry(theatre, d, as_of=as_of, in_force=in_force) for d in wanted]
-    vocab = ",".join(t.area_statuses) + f"@{theatre_centre(t)}"
+    return entry_areas(store, theatre, entries, by_region=by_region, method=method, dates=wanted)
+
+
+def entry_areas(store: BaseStore, theatre: str, entries: list, *, by_region: bool = False,
+                method: str = METHOD, dates: list[str] | None = None) -> list[dict]:
+    """:func:`compute_areas` of the given log entries (any versions, such as every one a feed lists); each
+    row's ``date`` is ``dates[i]`` where given (the date asked for), else the entry's own date.
+    """
+    t = store.theatre(theatre)
+    wanted = dates if dates is not None else [e.date for e in entries]
+    vocab = ",".join(s + ("~claimed" if s in t.claimed_statuses else "") for s in t.area_statuses) + \
+        f"@{theatre_centre(t)}"
     regions = store.regions(theatre) if by_region else {}
     if by_region and not regions:
         from .errors import InvalidInput
@@ -211,3 +224,160 @@ def compute_changes(store: BaseStore, theatre: str, *, start: str | None = None,
     pk = peak_and_retaken([{"date": r["date"], "total_km2": r["total_km2"]} for r in areas])
     ends = {k: {"date": r["date"], "total_km2": r["total_km2"]} for k, r in (("first", areas[0]), ("last", areas[-1]))}
     return {"points": points, "dates": [p for p, _ in points], "pairs": pairs, "areas": areas, **pk, **ends}
+
+
+def compute_compare(store: BaseStore, theatre_a: str, theatre_b: str, date_a: str, date_b: str | None = None, *,
+                    as_of: str | None = None, statuses=None, min_area_km2: float | None = None,
+                    tolerance_m: float | None = None, by_region: bool = False, with_features: bool = False,
+                    prepared: dict | None = None):
+    """Compare theatre A's layer of ``date_a`` with theatre B's of ``date_b`` (default: the same date).
+
+    The pair of layer dates is the caller's choice: the same date, or the layers in force on a date that one of
+    them lacks, resolved before the call. Returns ``(Comparison, summary)``: the summary is
+    :meth:`geo.compare.Comparison.as_dict` with ``theatre_a``/``theatre_b``, ``date_a``/``date_b``,
+    ``version_*`` and ``sha256_*`` and, with ``by_region``, ``regions``: a list of ``{"region", ...figures}``
+    over theatre A's named regions. ``prepared`` (a dict kept by the caller) holds each layer read once.
+    """
+    from .compare import compare_layers
+    from .diff import DEFAULT_MIN_AREA_KM2, DEFAULT_TOLERANCE_M
+    from .errors import InvalidInput
+
+    ta, tb = store.theatre(theatre_a), store.theatre(theatre_b)
+    ea = store.entry(theatre_a, date_a, as_of=as_of)
+    eb = store.entry(theatre_b, date_b or date_a, as_of=as_of)
+    memo = {} if prepared is None else prepared
+    pa = _prepared(store, theatre_a, ta, ea.sha256, memo.setdefault(theatre_a, {}))
+    pb = _prepared(store, theatre_b, tb, eb.sha256, memo.setdefault(theatre_b, {}))
+    opts = {"statuses": list(statuses) if statuses else None,
+            "min_area_km2": DEFAULT_MIN_AREA_KM2 if min_area_km2 is None else min_area_km2,
+            "tolerance_m": DEFAULT_TOLERANCE_M if tolerance_m is None else tolerance_m}
+    result = compare_layers(pa, pb, ta, tb, with_features=with_features, **opts)
+    summary = {"theatre_a": theatre_a, "theatre_b": theatre_b, "date_a": ea.date, "date_b": eb.date,
+               "version_a": ea.version, "version_b": eb.version, "sha256_a": ea.sha256, "sha256_b": eb.sha256,
+               **result.as_dict()}
+    if by_region:
+        regions = store.regions(theatre_a)
+        if not regions:
+            raise InvalidInput(f"theatre {theatre_a!r} has no named regions ([region] regions = FILE in theatre.toml)")
+        summary["regions"] = [{"region": name, **compare_layers(pa, pb, ta, tb, within=geom, **opts).as_dict()}
+                              for name, geom in sorted(regions.items())]
+    return result, summary
+
+
+def common_dates(store: BaseStore, theatre_a: str, theatre_b: str, *, as_of: str | None = None,
+                 start: str | None = None, end: str | None = None) -> list[str]:
+    """The dates (within ``[start, end]``) on which both theatres have a layer; NotFound where there is none."""
+    from .errors import NotFound
+
+    dates_b = set(store.dates(theatre_b, as_of=as_of))
+    both = in_range([d for d in store.dates(theatre_a, as_of=as_of) if d in dates_b], start=start, end=end)
+    if not both:
+        span = f" between {start or 'the first date'} and {end or 'the last'}" if start or end else ""
+        raise NotFound(f"theatres {theatre_a!r} and {theatre_b!r} have no date in common{span}")
+    return both
+
+
+def compare_series(store: BaseStore, theatre_a: str, theatre_b: str, pairs: list[tuple[str, str]] | None = None,
+                   **kwargs) -> list[dict]:
+    """:func:`compute_compare` over ``pairs`` of layer dates (default: every date both theatres have, each
+    paired with itself: :func:`common_dates`); returns the summaries, in order.
+    """
+    if pairs is None:
+        pairs = [(d, d) for d in common_dates(store, theatre_a, theatre_b, as_of=kwargs.get("as_of"))]
+    prepared: dict = {}
+    return [compute_compare(store, theatre_a, theatre_b, a, b, prepared=prepared, **kwargs)[1] for a, b in pairs]
+
+
+def compute_feed(store: BaseStore, theatre: str, *, as_of: str | None = None, base_url: str | None = None,
+                 with_changes: bool = False, progress=None) -> tuple[list[dict], dict]:
+    """The items of a change feed (:mod:`geo.feed`): one per recorded version, newest first.
+
+    Each version is diffed against the previous date as the store stood when the version was recorded, so
+    that an item says exactly what ``frontline diff THEATRE PREVIOUS DATE --as-of RECORDED_AT`` says; the first
+    date of a theatre has no previous date (its change figures are None). Returns ``(items, changes)``:
+    ``changes`` maps an item's ``id`` to its change polygons for a file
+    (:meth:`geo.diff.DiffResult.file_collection`) where ``with_changes`` and there is a previous date. With
+    ``base_url`` (already checked: :func:`geo.feed.check_base_url`), each item links to
+    ``BASE/changes/THEATRE-DATE-vN.geojson`` and to ``BASE/maps/THEATRE-DATE.html`` (``frontline map``'s name).
+    """
+    import shapely
+
+    from .area import feature_geometries
+    from .errors import NotFound
+
+    entries = store.log(theatre)
+    if as_of is not None:
+        entries = [e for e in entries if e.recorded_at <= as_of]
+    if not entries:
+        raise NotFound(f"theatre {theatre!r} has no recorded versions{f' as of {as_of}' if as_of else ''}")
+    settlements = load_settlements(store, theatre)
+    seen: dict[str, str] = {}  # the dates recorded so far
+    todo = []
+    for e in entries:
+        prev = max((d for d in seen if d < e.date), default=None)
+        todo.append((e, prev))
+        seen[e.date] = e.sha256
+    items, changes, prepared = [], {}, {}
+    cache = store.result_cache(theatre, "diff")
+    totals = {e.sha256: row["total_km2"] for e, row in zip(entries, entry_areas(store, theatre, entries),
+                                                            strict=True)}
+    for e, prev in (progress(list(reversed(todo))) if progress else reversed(todo)):
+        total = totals[e.sha256]
+        item = {"id": f"frontline:{theatre}:{e.date}:v{e.version}:{e.sha256[:12]}", "theatre": theatre,
+                "date": e.date, "version": e.version, "sha256": e.sha256, "recorded_at": e.recorded_at,
+                "source": e.source, "note": e.note, "previous_date": prev, "gained_km2": None, "lost_km2": None,
+                "net_km2": None, "total_km2": total, "bbox": None}
+        bounds = None
+        if prev is not None:
+            result, s = compute_diff(store, theatre, prev, e.date, as_of=e.recorded_at, with_features=True,
+                                     settlements=settlements, prepared=prepared, cache=cache)
+            u = s["changes"]["union"]
+            item.update(gained_km2=u["gained_km2"], lost_km2=u["lost_km2"], net_km2=u["net_km2"])
+            fc = result.file_collection({k: s[k] for k in ("date_a", "date_b", "version_a", "version_b")})
+            shapes = [shapely.from_geojson(json.dumps(f["geometry"])) for f in fc["features"]
+                      if f["properties"]["status"] == "union" and f["geometry"] is not None]
+            if shapes:  # the box of the change as written (six decimals: zero-width spikes gone)
+                bounds = shapely.total_bounds(shapes)
+            if with_changes:
+                changes[item["id"]] = fc
+        if bounds is None:  # nothing changed, or the first layer: the box of the ground held
+            layer = json.loads(store.object_bytes(theatre, e.sha256))
+            geoms = [g for g in feature_geometries(layer) if g is not None and not g.is_empty]
+            bounds = shapely.total_bounds(geoms) if geoms else None
+        if bounds is not None:
+            item["bbox"] = [round(float(v), 6) for v in bounds]
+        if base_url:
+            item["map_url"] = f"{base_url}/maps/{theatre}-{e.date}.html"
+            if prev is not None:
+                item["change_url"] = f"{base_url}/changes/{theatre}-{e.date}-v{e.version}.geojson"
+        items.append(item)
+    cache.save()
+    return items, changes
+
+
+def export_records(store: BaseStore, theatre: str, *, start: str | None = None, end: str | None = None,
+                   all_versions: bool = False, as_of: str | None = None) -> list[dict]:
+    """The rows of an export (:func:`geo.export.series_records`): each date in ``[start, end]`` (its latest
+    version, or every version with ``all_versions``), each area status. ``valid_to`` is the next date that has
+    a layer in the store, even past ``end``; NotFound where no date is in range.
+    """
+    from .errors import NotFound
+    from .export import series_records
+
+    t = store.theatre(theatre)
+    dates = store.dates(theatre, as_of=as_of)
+    wanted = in_range(dates, start=start, end=end)
+    if not wanted:
+        span = f" between {start or 'the first date'} and {end or 'the last'}" if start or end else ""
+        raise NotFound(f"theatre {theatre!r} has no layers{span}{f' as of {as_of}' if as_of else ''}")
+    following = dict(zip(dates, dates[1:] + [None], strict=True))
+    if all_versions:
+        keep = set(wanted)
+        entries = [e for e in store.log(theatre) if e.date in keep and (as_of is None or e.recorded_at <= as_of)]
+        entries.sort(key=lambda e: (e.date, e.version))
+    else:
+        entries = [store.entry(theatre, d, as_of=as_of) for d in wanted]
+    areas = entry_areas(store, theatre, entries)
+    layers = [({"date": e.date, "version": e.version, "sha256": e.sha256, "source": e.source,
+                "recorded_at": e.recorded_at}, json.loads(store.object_bytes(theatre, e.sha256))) for e in entries]
+    return series_records(layers, t, areas, following)

@@ -186,6 +186,15 @@ class Layer:
     collection: dict
 
     @property
+    def source_metadata(self) -> dict:
+        """The source file's own metadata kept at import (``{}`` where it had none).
+
+        See :func:`geo.importers.source_metadata`.
+        """
+        meta = self.collection.get("source_metadata")
+        return dict(meta) if isinstance(meta, dict) else {}
+
+    @property
     def sources(self) -> list[dict]:
         return [{"version": self.version, "source": self.source, "note": self.note, "recorded_at": self.recorded_at}]
 
@@ -982,8 +991,12 @@ def _last_line(raw: bytes) -> bytes:
     return lines[-1]
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a reader sees the old or the new bytes, never a mix."""
+def _atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` so that a reader sees the old or the new bytes, never a mix.
+
+    ``durable=False`` skips the fsyncs: for derived files that are written by the hundred and can be made again
+    (a feed's change files), where a crash may lose the file but never leaves a mix.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -992,12 +1005,15 @@ def _atomic_write(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    if not durable:
+        return
     dfd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dfd)

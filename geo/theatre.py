@@ -13,6 +13,7 @@ Example ``theatre.toml``::
     label = "Ukrainian-held"
     colour = "#1f6fb4"
     kind = "area"            # "area" (measured) or "line" (drawn, never measured)
+    certainty = "assessed"   # "assessed" (default) or "claimed": kept out of the headline total, see below
 
     [region]
     bbox = [34.0, 50.8, 36.2, 52.0]    # west, south, east, north (lon/lat)
@@ -24,6 +25,12 @@ Example ``theatre.toml``::
     border = "context/border.geojson"
     settlements = "context/settlements.geojson"
     events = "context/events.json"
+
+Certainty. A status is ``assessed`` (the default: ground the source holds to be held) or ``claimed`` (ground
+that is claimed or contested, such as a grey zone: reported, not established). Claimed statuses are measured
+like any other but kept out of the headline total: a layer's ``total_km2`` is the union of its assessed area
+statuses, and where a theatre has claimed statuses its figures are a range, ``[assessed, assessed and
+claimed]`` (:func:`geo.area.area_range`). "Contested" in a caption means these claimed statuses.
 """
 
 from __future__ import annotations
@@ -38,6 +45,9 @@ from pathlib import Path
 from .errors import InvalidInput
 
 STATUS_KINDS = ("area", "line")
+#: How sure a source is of a status's ground: "assessed" (the default) counts in the headline total,
+#: "claimed" only in the upper end of the range.
+CERTAINTIES = ("assessed", "claimed")
 CONTEXT_KINDS = ("border", "settlements", "events", "outlines", "countries")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _HEX_RE = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
@@ -121,6 +131,7 @@ class Status:
     label: str
     colour: str
     kind: str = "area"
+    certainty: str = "assessed"
     #: the label in other languages, ``(("uk", "…"), ("ru", "…"))``: ``label.uk = "…"`` in theatre.toml
     labels: tuple[tuple[str, str], ...] = ()
 
@@ -148,6 +159,9 @@ class Status:
             raise InvalidInput(f"invalid colour {self.colour!r} for status {self.key!r}: use {COLOUR_HELP}") from None
         if self.kind not in STATUS_KINDS:
             raise InvalidInput(f"invalid kind {self.kind!r} for status {self.key!r}: choose one of area, line")
+        if self.certainty not in CERTAINTIES:
+            raise InvalidInput(f"invalid certainty {self.certainty!r} for status {self.key!r}: choose one of "
+                               f"{', '.join(CERTAINTIES)}")
 
 
 @dataclass(frozen=True)
@@ -199,6 +213,16 @@ class Theatre:
         """Keys of the statuses measured as area, in vocabulary order."""
         return tuple(s.key for s in self.statuses if s.kind == "area")
 
+    @property
+    def claimed_statuses(self) -> tuple[str, ...]:
+        """Keys of the area statuses whose certainty is ``claimed`` (kept out of the headline total)."""
+        return tuple(s.key for s in self.statuses if s.kind == "area" and s.certainty == "claimed")
+
+    @property
+    def assessed_statuses(self) -> tuple[str, ...]:
+        """Keys of the area statuses whose certainty is ``assessed``: their union is the headline total."""
+        return tuple(s.key for s in self.statuses if s.kind == "area" and s.certainty != "claimed")
+
     def status(self, key: str) -> Status:
         """Return the status ``key``, or raise listing the known ones."""
         for s in self.statuses:
@@ -222,6 +246,7 @@ class Theatre:
                     label=label,
                     colour=str(st.get("colour", DEFAULT_COLOURS[i % len(DEFAULT_COLOURS)])),
                     kind=str(st.get("kind", "area")),
+                    certainty=str(st.get("certainty", "assessed")),
                     labels=labels,
                 ))
             statuses = tuple(statuses)
@@ -257,6 +282,8 @@ class Theatre:
             else:
                 label = [f"label = {q(s.label)}"]
             lines += ["", "[[status]]", f"key = {q(s.key)}", *label, f"colour = {q(s.colour)}", f"kind = {q(s.kind)}"]
+            if s.certainty != "assessed":
+                lines.append(f"certainty = {q(s.certainty)}")
         if self.bbox or self.region_polygon or self.regions:
             lines += ["", "[region]"]
             if self.bbox:
@@ -322,7 +349,7 @@ def parse_status_option(text: str, index: int = 0) -> Status:
     Examples
     --------
     >>> parse_status_option("grey_zone=Contested:#9e9e9e")
-    Status(key='grey_zone', label='Contested', colour='#9e9e9e', kind='area', labels=())
+    Status(key='grey_zone', label='Contested', colour='#9e9e9e', kind='area', certainty='assessed', labels=())
     >>> parse_status_option("contact_line=Front line:#d62728:line").kind
     'line'
     >>> parse_status_option("front=Front line:line").colour, parse_status_option("held=Held", 1).colour

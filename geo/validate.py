@@ -186,6 +186,8 @@ def validate_layer(
             fail(f"a property holds {kind}, which is not valid JSON text")
         out_features.append({"type": "Feature", "properties": new_props, "geometry": clean})
     result.collection = {"type": "FeatureCollection", "features": out_features}
+    if isinstance(collection.get("source_metadata"), dict):  # kept by an import: a stored layer re-validates as is
+        result.collection["source_metadata"] = collection["source_metadata"]
     result.vertices = counter.n
     return result
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 from geo.theatre import Status, Theatre
 
@@ -31,3 +32,9 @@ LINE = {"type": "Feature", "properties": {"status": "front"},
 BOWTIE = {"type": "Feature", "properties": {"status": "held"},
           "geometry": {"type": "Polygon", "coordinates": [[[35.0, 51.0], [35.1, 51.1], [35.1, 51.0],
                                                            [35.0, 51.1], [35.0, 51.0]]]}}
+
+
+def write(path, obj):
+    """Write ``obj`` (text, or JSON of a dict) to ``path``; return the path."""
+    path.write_text(obj if isinstance(obj, str) else json.dumps(obj))
+    return path

@@ -68,6 +68,19 @@ def run_cli(capsys):
     return run
 
 
+@pytest.fixture
+def demo(tmp_path, run_cli):
+    """A store with theatre 'demo' (held, contested, a front line; a 2-degree square region), no layers."""
+    from common import layer, square, write
+
+    root = tmp_path / "layers"
+    region = write(tmp_path / "region.geojson", layer(square(34.0, 50.5, 2.0)))
+    r = run_cli("--layers", root, "init", "demo", "--title", "Demo", "--status", "held=Held:#1f6fb4",
+                "--status", "contested=Contested", "--status", "front=Front line:#d62728:line", "--region", region)
+    assert r.exit_code == 0, r.stderr
+    return root
+
+
 def kursk_region(shared: Path, dest: Path) -> Path:
     """Write the Kursk Oblast polygon (from the shared oblasts file) to ``dest`` (a temp path), return it."""
     d = json.loads((shared / "context" / "oblasts.geojson").read_text())
@@ -97,6 +110,27 @@ def make_real_store(root: Path, shared: Path, *, daily: bool = True) -> Path:
     (root / "kursk" / "theatre.toml").write_text(t.to_toml())
     if daily:
         import_paths(store, "kursk", [shared / "deepstate" / "daily"], ImportOptions(source="DeepStateMap daily"))
+    return root
+
+
+def add_bundled_reconstruction(root: Path, name: str = "kursk-recon", *, bbox=None) -> Path:
+    """Theatre ``name`` in the store at ``root``: the bundled ``layers/kursk`` (the approximate reconstruction),
+    its settings and context copied and its current layers imported (one version a date). ``bbox`` replaces
+    its region's bbox (to share another theatre's projection centre)."""
+    import dataclasses
+    import shutil
+
+    from geo.importers import ImportOptions, import_paths
+    from geo.store import Store
+    from geo.theatre import Theatre
+
+    src = REPO / "layers" / "kursk"
+    shutil.copytree(src / "context", root / name / "context")
+    toml = (src / "theatre.toml").read_text()
+    if bbox is not None:
+        toml = dataclasses.replace(Theatre.from_toml(toml, name), bbox=tuple(bbox)).to_toml()
+    (root / name / "theatre.toml").write_text(toml)
+    import_paths(Store(root), name, [src], ImportOptions(source="bundled reconstruction (layers/kursk)"))
     return root
 
 

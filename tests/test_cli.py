@@ -6,27 +6,12 @@ import subprocess
 import sys
 
 import pytest
-from common import BOWTIE, SQUARE, layer, square
+from common import BOWTIE, SQUARE, layer, square, write
 
 
 def snapshot(root):
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(root.rglob("*")) if p.is_file() and p.name != "lock"}
-
-
-@pytest.fixture
-def demo(tmp_path, run_cli):
-    root = tmp_path / "layers"
-    region = write(tmp_path / "region.geojson", layer(square(34.0, 50.5, 2.0)))
-    r = run_cli("--layers", root, "init", "demo", "--title", "Demo", "--status", "held=Held:#1f6fb4",
-                "--status", "contested=Contested", "--status", "front=Front line:#d62728:line", "--region", region)
-    assert r.exit_code == 0, r.stderr
-    return root
-
-
-def write(path, obj):
-    path.write_text(obj if isinstance(obj, str) else json.dumps(obj))
-    return path
 
 
 def test_import_area_history(demo, tmp_path, run_cli):
@@ -159,7 +144,8 @@ print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
 
 
 @pytest.mark.parametrize("args", [["--help"], ["area", "demo", "--all"], ["verify", "demo"],
-                                  ["history", "demo", "2024-08-24"], ["diff", "demo", "2024-08-24", "2024-08-24"]])
+                                  ["history", "demo", "2024-08-24"], ["diff", "demo", "2024-08-24", "2024-08-24"],
+                                  ["compare", "demo", "demo", "2024-08-24"]])
 def test_commands_that_draw_nothing_stay_light(demo, tmp_path, run_cli, args):
     run_cli("--layers", demo, "import", "demo", write(tmp_path / "2024-08-24.geojson", SQUARE))
     p = subprocess.run([sys.executable, "-c", STARTUP, "--layers", str(demo), *args], capture_output=True,

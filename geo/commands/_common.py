@@ -117,14 +117,6 @@ in_force_option = click.option(
          "answer names the layer used. A date before the first layer is an error either way.")
 
 
-def noise_options(f):
-    """``--min-area``/``--tolerance``: the noise thresholds of ``diff`` and ``changes``."""
-    f = click.option("--tolerance", type=click.FloatRange(min=0), default=None, metavar="M",
-                     help="Change parts thinner than this are noise (default 20 m).")(f)
-    return click.option("--min-area", "min_area", type=click.FloatRange(min=0), default=None, metavar="KM2",
-                        help="Change parts smaller than this are noise (default 0.01 km²).")(f)
-
-
 def layer_note(date: str, layer_date: str) -> str:
     """``2025-01-01 → layer of 2024-12-31``: a date read through the layer in force (the date alone otherwise).
 
@@ -140,6 +132,16 @@ def date_range_options(f):
     """``--from``/``--to`` (inclusive) of the commands that draw a range of dates (timeline, chart)."""
     f = click.option("--to", "date_to", type=DATE, default=None, help="Last date (default: the last).")(f)
     return click.option("--from", "date_from", type=DATE, default=None, help="First date (default: the first).")(f)
+
+
+def noise_options(parts: str = "Change parts"):
+    """``--min-area``/``--tolerance``: the noise rules of :mod:`geo.diff`, shared by diff and compare."""
+    def deco(f):
+        f = click.option("--tolerance", type=click.FloatRange(min=0), default=None, metavar="M",
+                         help=f"{parts} thinner than this are noise (default 20 m).")(f)
+        return click.option("--min-area", "min_area", type=click.FloatRange(min=0), default=None, metavar="KM2",
+                            help=f"{parts} smaller than this are noise (default 0.01 km²).")(f)
+    return deco
 
 
 def check_date_range(date_from: str | None, date_to: str | None) -> None:

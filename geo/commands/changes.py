@@ -35,7 +35,7 @@ from ._common import (
               help="Step N days over the layer dates, or on calendar boundaries (ISO weeks, the 1st of each "
                    "month, quarter, year) through the layer in force on each. The peak and the share retaken "
                    "always come from every date.")
-@noise_options
+@noise_options()
 @in_force_option
 @as_of_option
 @click.option("--json", "as_json", is_flag=True, help="JSON with a schema key.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -44,12 +43,13 @@ class PeriodType(click.ParamType):
               help="Instead of DATE_A DATE_B: the change over a calendar period, between the layers in force on "
                    "its first day and on the first day after it (2025-01: 2025-01-01 to 2025-02-01).")
 @click.option("--status", "statuses", multiple=True, help="Only these statuses (repeat); the union is always shown.")
-@noise_options
+@noise_options()
 @in_force_option
 @as_of_option
 @click.option("--json", "as_json", is_flag=True, help="JSON with a schema key.")
 @click.option("--geojson", "geojson_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the change polygons (kind gained/lost, status, area_km2) to FILE.")
+              help="Write the change polygons (kind gained/lost, status, area_km2, both dates) to FILE, "
+                   "coordinates with 6 decimals (RFC 7946).")
 @click.option("--exit-code", "exit_code", is_flag=True, help="Exit 1 where anything changed beyond the noise.")
 def command(theatre, date_a, date_b, period, statuses, min_area, tolerance, in_force, as_of, as_json, geojson_out,
             exit_code):
@@ -60,6 +60,7 @@ def command(theatre, date_a, date_b, period, statuses, min_area, tolerance, in_f
     """
     import datetime as dt
 
+    from ..geojson import dumps_collection
     from ..measure import compute_diff, load_settlements
     from ..store import _atomic_write
 
@@ -81,8 +82,8 @@ def command(theatre, date_a, date_b, period, statuses, min_area, tolerance, in_f
     days = (dt.date.fromisoformat(date_b) - dt.date.fromisoformat(date_a)).days
     layer_days = (dt.date.fromisoformat(summary["layer_date_b"]) - dt.date.fromisoformat(summary["layer_date_a"])).days
     if geojson_out is not None:
-        data = json.dumps(result.collection(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        _atomic_write(geojson_out, data.encode() + b"\n")
+        dates = {k: summary[k] for k in ("date_a", "date_b", "version_a", "version_b")}
+        _atomic_write(geojson_out, dumps_collection(result.file_collection(dates)))
     if as_json:
         emit_json("diff/v1", {"theatre": theatre, "as_of": as_of, "days": days, "layer_days": layer_days,
                               "period": period[0] if period else None, **summary})
