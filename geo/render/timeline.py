@@ -160,7 +160,8 @@ def _point(geometry) -> list[int] | None:
 
 # ---- the payload -----------------------------------------------------------------------------------------------
 def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], *, events: Mapping | None = None,
-                  context: Mapping[str, Mapping | None] | None = None, tiles: Mapping | None = None) -> dict:
+                  context: Mapping[str, Mapping | None] | None = None, tiles: Mapping | None = None,
+                  start: str | None = None) -> dict:
     """Build the page's data: distinct parts, distinct frames, one frame index per date, events, context.
 
     Parameters
@@ -179,6 +180,8 @@ def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], 
         ``{"border": fc, "outlines": fc, "settlements": fc}``, any of them None or absent.
     tiles : mapping, optional
         ``{"url", "attribution", "max_zoom", "subdomains"}`` of a tile layer (https), or None for none.
+    start : str, optional
+        The date the page opens on (``YYYY-MM-DD``): the latest layer on or before it. Default: the peak.
 
     Returns
     -------
@@ -188,7 +191,8 @@ def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], 
     Raises
     ------
     InvalidInput
-        No layers, a date twice, a date without its area row, or a status outside the vocabulary.
+        No layers, a date twice, a date without its area row, a status outside the vocabulary, or a ``start``
+        before the first layer.
 
     Examples
     --------
@@ -205,8 +209,10 @@ def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], 
     ...                          {"date": "2024-08-08", "collection": layer}], rows)
     >>> data["start"], data["steps"], data["at"], len(data["parts"])
     ('2024-08-06', [0, 1, 1], [0, 1, 1], 1)
-    >>> data["frames"][0]["parts"], data["peak"]
-    ([], 1)
+    >>> data["frames"][0]["parts"], data["peak"], data["open"]
+    ([], 1, 1)
+    >>> timeline_data(t, [{"date": "2024-08-06", "collection": empty}], rows[:1], start="2024-09-01")["open"]
+    0
     """
     if not layers:
         raise InvalidInput("nothing to draw: no dated layers")
@@ -270,6 +276,7 @@ def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], 
     days = [(dt.date.fromisoformat(d) - first).days for d in dates]
     steps = [0] + [b - a for a, b in zip(days, days[1:], strict=False)]
     peak = max(range(len(totals)), key=lambda i: (totals[i], -i))
+    opening = peak if start is None else _on_or_before(dates, start)
     bounds = _bounds(parts, theatre)
     return {
         "schema": SCHEMA,
@@ -286,6 +293,7 @@ def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], 
         "parts": parts,
         "sources": sources,
         "peak": peak,
+        "open": opening,
         "bounds": bounds,
         "events": _events(events, dates[0], dates[-1]),
         "context": _context(context or {}, bounds),
@@ -293,11 +301,25 @@ def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], 
     }
 
 
+def _on_or_before(dates: list[str], start: str) -> int:
+    """Index of the latest date on or before ``start``; InvalidInput if ``start`` is not a date or is before all."""
+    day = _valid_date(start)
+    if day is None:
+        raise InvalidInput(f"invalid start date {start!r}: use YYYY-MM-DD")
+    if day < dates[0]:
+        raise InvalidInput(f"start date {day} is before the first layer ({dates[0]})")
+    return max(i for i, d in enumerate(dates) if d <= day)
+
+
 def _bounds(parts: list, theatre) -> list[int]:
-    """[west, south, east, north] in integer 1e-5 degrees of every part drawn, else the theatre's bbox."""
+    """[west, south, east, north] in integer 1e-5 degrees of every area part of the series.
+
+    Of every line part if there is no area part; else the theatre's bbox.
+    """
     w = s = math.inf
     e = n = -math.inf
-    for _, _, rings in parts:
+    chosen = [p for p in parts if p[1] == "P"] or parts
+    for _, _, rings in chosen:
         for ring in rings:
             x = y = 0
             for i in range(0, len(ring), 2):

@@ -68,6 +68,29 @@ def test_an_empty_layer_is_a_frame_with_nothing_and_zero():
     assert data["peak"] == 1
 
 
+def test_the_page_opens_on_the_peak_or_on_the_layer_in_force_at_start():
+    dates = ["2024-08-06", "2024-08-07", "2024-08-10", "2024-08-12"]
+    areas = [(0.0, 0.0), (77.7, 77.7), (77.7, 0.0), (77.7, 77.7)]  # the peak: the first of two equal largest
+    rows_ = [row for d, a in zip(dates, areas, strict=True) for row in rows([d], a)]
+    assert timeline_data(THEATRE, layers(dates), rows_)["open"] == 1
+    assert timeline_data(THEATRE, layers(dates), rows_, start="2024-08-11")["open"] == 2  # no layer on the 11th
+    assert timeline_data(THEATRE, layers(dates), rows_, start="2030-01-01")["open"] == 3
+    assert timeline_data(THEATRE, layers(dates), rows_, start="2024-08-06")["open"] == 0
+    with pytest.raises(InvalidInput, match=r"start date 2024-08-05 is before the first layer \(2024-08-06\)"):
+        timeline_data(THEATRE, layers(dates), rows_, start="2024-08-05")
+
+
+def test_the_bounds_are_those_of_the_ground_not_of_the_lines():
+    """A contact line can run far beyond the held ground (a whole front): the map fits the areas."""
+    far = {"type": "Feature", "properties": {"status": "front"},
+           "geometry": {"type": "LineString", "coordinates": [[30.0, 45.0], [35.1, 51.05]]}}
+    data = timeline_data(THEATRE, layers(["2024-08-06"], layer(square(35.0, 51.0), far)), rows(["2024-08-06"]))
+    w, s, e, n = data["bounds"]
+    assert w == 3500000 and s == 5100000 and e > 3500000 and n > 5100000
+    lines_only = timeline_data(THEATRE, layers(["2024-08-06"], layer(far)), rows(["2024-08-06"]))
+    assert lines_only["bounds"][:2] == [3000000, 4500000]
+
+
 def test_lines_are_drawn_not_measured():
     data = timeline_data(THEATRE, layers(["2024-08-06"]), rows(["2024-08-06"]))
     kinds = {(data["statuses"][p[0]]["key"], p[1]) for p in data["parts"]}
