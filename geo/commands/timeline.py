@@ -6,8 +6,9 @@ is passed to :mod:`geo.render.timeline`, which never opens the store. folium is 
 
 Decisions: the default output is ``maps/THEATRE-timeline.html``; ``--from``/``--to`` are inclusive and a range
 with no layer is an error (exit 1), as is ``--from`` after ``--to`` (exit 2); tiles default to none, as for
-``frontline map`` (the page must read without a network); the file is written to a temporary name and renamed,
-so a reader never sees half a page.
+``frontline map`` (the page must read without a network); the page opens on the peak unless ``--start DATE``
+names another date (the latest layer on or before it; a date before the first layer is refused, exit 2); the
+file is written to a temporary name and renamed, so a reader never sees half a page.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from ._common import THEATRE, as_of_option, check_date_range, date_range_options, store_from_ctx
+from ._common import DATE, THEATRE, as_of_option, check_date_range, date_range_options, store_from_ctx
 
 CONTEXT_KINDS = ("border", "outlines", "settlements")
 
@@ -106,8 +107,10 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
                    "($FRONTLINE_ASSETS or ./.assets/cache; fill it with `frontline assets fetch`).")
 @click.option("--tiles", default="none", show_default=True, metavar="NAME|none",
               help="Basemap tiles by xyzservices name (e.g. CartoDB.Positron), or none.")
+@click.option("--start", "start", type=DATE, default=None,
+              help="Date the page opens on (the latest layer on or before it; default: the peak).")
 @as_of_option
-def command(theatre, date_from, date_to, output, assets, tiles, as_of):
+def command(theatre, date_from, date_to, output, assets, tiles, start, as_of):
     """Render one page for THEATRE's whole series: map, date slider, area chart and events."""
     from ..render.assets import head_html
     from ..render.timeline import timeline_data, timeline_html
@@ -118,7 +121,7 @@ def command(theatre, date_from, date_to, output, assets, tiles, as_of):
     asset_tags = head_html(assets)  # before reading the store: a missing cache fails fast (exit 3)
     store = store_from_ctx()
     inputs = timeline_inputs(store, theatre, date_from=date_from, date_to=date_to, as_of=as_of)
-    data = timeline_data(**inputs, tiles=tile_data)
+    data = timeline_data(**inputs, tiles=tile_data, start=start)
     html = timeline_html(data, asset_tags=asset_tags)
     path = write_atomic(output or Path("maps") / f"{theatre}-timeline.html", html)
     size = path.stat().st_size

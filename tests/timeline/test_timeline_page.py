@@ -329,3 +329,48 @@ def test_the_timeline_never_loads_folium_or_pandas(small_store, tmp_path, asset_
                        text=True, timeout=120, env={**os.environ, "FRONTLINE_ASSETS": str(asset_cache)})
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip().splitlines()[-1] == "[]"
+
+
+# ---- what the file says without a script ---------------------------------------------------------------------------
+def test_the_file_describes_itself_and_allows_pinch_zoom():
+    html = timeline_html(evil_inputs(), asset_tags=CDN_TAGS)
+    viewport = re.search(r'<meta name="viewport" content="([^"]+)">', html).group(1)
+    assert "user-scalable" not in viewport and "maximum-scale" not in viewport
+    assert '<html lang="en">' in html
+    for name in ('name="description"', 'property="og:title"', 'property="og:description"',
+                 'property="og:type" content="website"', 'name="twitter:card" content="summary"'):
+        assert f"<meta {name}" in html, name
+    description = re.search(r'<meta name="description" content="([^"]*)">', html).group(1)
+    assert "6 Aug → 7 Aug 2024" in description and "155.4\u00a0km²" in description
+    assert "<img" not in description and "&lt;img" in description  # the title inside it, escaped
+
+
+def test_the_server_writes_caption_legend_table_and_attribution():
+    dates = ["2024-08-06", "2024-08-07", "2024-08-08"]
+    km2 = [(0.0, 0.0), (77.7, 77.7), (77.7, 77.7)]
+    rows_ = [row for d, a in zip(dates, km2, strict=True) for row in rows([d], a)]
+    t = Theatre("demo", "Demo", THEATRE.statuses, attribution=("Data: somebody",))
+    html = timeline_html(timeline_data(t, layers(dates), rows_), asset_tags=CDN_TAGS)
+    caption = re.search(r'<p id="fl-caption" class="fl-caption">(.*?)</p>', html).group(1)
+    assert '<strong class="fl-caption-date">7 August 2024</strong>' in caption  # the peak: the first largest
+    assert 'data-status="total">Total: 155.4\u00a0km²</span>' in caption
+    assert "<th scope=\"row\">6\u00a0Aug\u00a02024</th><td>0.0</td><td>0.0</td><td>0.0</td>" in html
+    assert ("<th scope=\"row\">7\u00a0Aug \u2192 8\u00a0Aug\u00a02024</th><td>77.7</td><td>77.7</td><td>155.4</td>"
+            in html)
+    assert html.count("<tr><th scope=\"row\">") == 2
+    assert "Total: Held + Contested" in html  # the chart's grey fill, in the legend
+    assert re.search(r'<footer id="fl-attribution" class="fl-attribution">Data: somebody · Areas on', html)
+    assert '<div class="fl-static-map" id="fl-static-map"></div>' in html
+
+
+def test_cdn_tags_go_last_and_deferred_inline_ones_stay_in_the_head(asset_cache):
+    from geo.render.assets import head_html
+
+    data = timeline_data(THEATRE, layers(["2024-08-06"]), rows(["2024-08-06"]))
+    cdn = timeline_html(data, asset_tags=head_html("cdn"))
+    head, body = cdn.split("</head>")
+    assert "cdn.jsdelivr.net/npm/leaflet" not in head.split('http-equiv="Content-Security-Policy"')[1].split(">", 1)[1]
+    assert re.search(r'<script defer src="https://cdn\.jsdelivr\.net/npm/leaflet@1\.9\.4/dist/leaflet\.js"', body)
+    assert body.index("leaflet.css") > body.index('id="fl-attribution"')
+    inline = timeline_html(data, asset_tags=head_html("inline"))
+    assert inline.index("leaflet@1.9.4/dist/leaflet.js") < inline.index("</head>")
