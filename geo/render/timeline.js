@@ -1,8 +1,8 @@
 /* frontline timeline page: map, date slider, area chart and events over one JSON blob.
  *
  * Reads the data from the JSON script element #fl-data (written by geo/render/timeline.py) and builds the live
- * page with DOM methods. Text from data is only ever set with textContent, and links only take an http(s) href;
- * no text from data is ever parsed as HTML. Every string a reader sees comes from data.text (TEXT in timeline.py).
+ * page with DOM methods. Text from data is only ever set with textContent; no text from data is ever parsed as
+ * HTML. The links (of events) are in the server's HTML, http(s) only. Every string a reader sees comes from data.text (TEXT in timeline.py).
  * Needs Leaflet 1.9 (window.L); without it the page the server wrote (title, caption, legend, table,
  * attribution) stays as it is.
  *
@@ -36,7 +36,6 @@
     var T = data.text;
     var SVGNS = "http://www.w3.org/2000/svg";
     var COLOUR = /^#[0-9a-fA-F]{6}$/;
-    var HTTP = /^https?:\/\/[^\s]+$/i;
     var DAY = 86400000;
     var SEP = " \u00b7 ";
 
@@ -108,16 +107,6 @@
       return e;
     }
     function colourOf(st) { return COLOUR.test(st.colour) ? st.colour : "#444444"; }
-    function link(url, text) {
-      if (typeof url === "string" && HTTP.test(url)) {
-        var a = el("a", "fl-link", text || url);
-        a.href = url;
-        a.rel = "noopener noreferrer nofollow";
-        a.target = "_blank";
-        return a;
-      }
-      return el("span", "fl-source", text || "");
-    }
     function debounce(fn, ms) {
       var t = null;
       return function () { clearTimeout(t); t = setTimeout(fn, ms); };
@@ -419,18 +408,16 @@
       ch.total.setAttribute("cy", r2(ch.Y(frame.km2[areaIdx.length])));
     }
 
-    // ---- events list -------------------------------------------------------------------------------------------
+    // ---- events list: the server wrote it (texts, sources, links); each date becomes a button to that date --------
     var list = document.getElementById("fl-event-list");
-    var eventItems = data.events.map(function (ev) {
-      var li = el("li", "fl-event");
+    var eventItems = data.events.map(function (ev, j) {
+      var li = list && list.children[j];
+      var span = li && li.querySelector(".fl-event-date");
+      if (!span) { return null; }
       var btn = el("button", "fl-event-date", shortDate(ev.date));
       btn.type = "button";
       btn.addEventListener("click", function () { stop(); show(indexOnOrBefore(ev.date)); });
-      li.appendChild(btn);
-      li.appendChild(el("strong", "fl-event-title", ev.title));
-      if (ev.text) { li.appendChild(el("span", "fl-event-text", ev.text)); }
-      if (ev.url || ev.source) { li.appendChild(link(ev.url, ev.source || T.source)); }
-      list.appendChild(li);
+      li.replaceChild(btn, span);
       return li;
     });
 
@@ -488,8 +475,10 @@
           if (!on && map.hasLayer(m)) { map.removeLayer(m); }
           if (on) { m.setRadius(ev.date === iso ? 8 : 5); }
         }
-        eventItems[j].classList.toggle("fl-current", ev.date === iso);
-        eventItems[j].classList.toggle("fl-future", ev.date > iso);
+        if (eventItems[j]) {
+          eventItems[j].classList.toggle("fl-current", ev.date === iso);
+          eventItems[j].classList.toggle("fl-future", ev.date > iso);
+        }
       });
       writeCaption(i);
       var source = data.sources[frame.source];

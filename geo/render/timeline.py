@@ -42,8 +42,10 @@ a plain text (``DeepStateMap daily``), never a path (:func:`display_source`): a 
 and a per-date file name would cost bytes on every date. The theatre's attribution lines name the data's origin.
 
 *Events* are kept when their date is a valid date inside the page's first..last date; they are sorted by date
-then title. An event shows on the chart as a marker at its date, and, when it has a point, on the map as a
-circle from its date onwards (the events of the shown date are drawn larger).
+then title. Their list is in the HTML (the script turns each date into a button), so the blob carries only what
+the script draws (date, title, point), not the texts a second time. An event shows on the chart as a marker at
+its date, and, when it has a point, on the map as a circle from its date onwards (the events of the shown date
+are drawn larger).
 
 *The opening date* is the date in the URL's hash (``#2024-08-24``) or, if the hash names a date without a
 layer, the latest date before it (the layer then in force); without a hash, the ``start`` date given to
@@ -54,7 +56,8 @@ by default *the peak*: the last date is where the map is almost empty, the peak 
 
 *Nothing is ever blank.* Without JavaScript, or with Leaflet unloaded (``--assets cdn`` and the CDN unreachable),
 the reader gets the page the server wrote: the title, the opening date's caption and figures, the layer line, the
-legend, the table of figures and the attribution, all escaped with :func:`geo.render.safe.html_text`, and an empty
+legend, the table of figures, the events (texts, sources, links) and the attribution, all escaped with
+:func:`geo.render.safe.html_text`, and an empty
 ``#fl-static-map`` where a server-drawn SVG of the opening date's map is to go. The script marks ``<html>``
 ``fl-js`` when it runs with Leaflet (the live pieces show, so that they have a size to draw into) and ``fl-live``
 once the map has drawn (the static map and the note that the live page did not load are hidden); an error on the
@@ -508,6 +511,10 @@ TEXT = {
 SEP = " \u00b7 "
 
 
+def _day_month_year(iso: str, months: str) -> str:
+    return f"{int(iso[8:10])} {TEXT[months][int(iso[5:7]) - 1]} {iso[:4]}"
+
+
 def short_date(iso: str) -> str:
     """``24 Aug 2024``: the page's short date (tables, chart, controls on a phone).
 
@@ -516,7 +523,7 @@ def short_date(iso: str) -> str:
     >>> short_date("2024-08-06")
     '6 Aug 2024'
     """
-    return f"{int(iso[8:10])} {TEXT['months_short'][int(iso[5:7]) - 1]} {iso[:4]}"
+    return _day_month_year(iso, "months_short")
 
 
 def long_date(iso: str) -> str:
@@ -527,7 +534,7 @@ def long_date(iso: str) -> str:
     >>> long_date("2024-08-24")
     '24 August 2024'
     """
-    return f"{int(iso[8:10])} {TEXT['months_long'][int(iso[5:7]) - 1]} {iso[:4]}"
+    return _day_month_year(iso, "months_long")
 
 
 def date_range(first: str, last: str) -> str:
@@ -685,6 +692,28 @@ def _table_html(data: Mapping, dates: list[str]) -> str:
             f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n</details>")
 
 
+def _events_html(events: Sequence[Mapping], shown: str) -> str:
+    """The list of events, in the HTML (readable without the script, which turns each date into a button).
+
+    A link is an http(s) URL (:func:`geo.render.safe.safe_url`, already applied) and opens in a new tab without an
+    opener or a referrer: the page is embedded in an article's iframe.
+    """
+    items = []
+    for ev in events:
+        cls = " fl-current" if ev["date"] == shown else " fl-future" if ev["date"] > shown else ""
+        parts = [f'<span class="fl-event-date">{_h(short_date(ev["date"]))}</span>',
+                 f'<strong class="fl-event-title">{_h(ev["title"])}</strong>']
+        if ev["text"]:
+            parts.append(f'<span class="fl-event-text">{_h(ev["text"])}</span>')
+        if ev["url"]:
+            parts.append(f'<a class="fl-link" href="{_h(ev["url"], max_len=2000)}" target="_blank" '
+                         f'rel="noopener noreferrer nofollow">{_h(ev["source"] or TEXT["source"])}</a>')
+        elif ev["source"]:
+            parts.append(f'<span class="fl-source">{_h(ev["source"])}</span>')
+        items.append(f'<li class="fl-event{cls}">' + " ".join(parts) + "</li>")
+    return '<ol id="fl-event-list" class="fl-event-list">\n' + "\n".join(items) + "\n</ol>"
+
+
 def _attribution_text(data: Mapping) -> str:
     lines = list(data["attribution"])
     if data.get("tiles") and data["tiles"].get("attribution"):
@@ -723,7 +752,10 @@ def timeline_html(data: Mapping, *, asset_tags: str) -> str:
     """
     css = squeeze(_own("timeline.css")) + _swatch_css(data)
     js = squeeze(_own("timeline.js"))
-    blob = script_json({**data, "text": TEXT})
+    # the events' texts, sources and links are in the HTML (_events_html); the script needs only their dates,
+    # titles (chart and map labels) and points
+    blob = script_json({**data, "text": TEXT, "events": [{k: e[k] for k in ("date", "title", "point")}
+                                                          for e in data["events"]]})
     if "</" in blob:
         raise InvalidInput("escaped data blob still contains '</'")  # unreachable: '<' is \\u003c
     origins, hashes = _asset_sources(asset_tags)
@@ -745,8 +777,8 @@ def timeline_html(data: Mapping, *, asset_tags: str) -> str:
         km2=km2(_figures(data, peak)[-1])), max_len=500)
     date_long, date_short = _h(long_date(dates[i])), _h(short_date(dates[i]))
     t = {k: _h(v) for k, v in TEXT.items() if isinstance(v, str)}
-    events = (f'<section class="fl-events fl-needs-live" aria-labelledby="fl-events-h">\n'
-              f'<h2 id="fl-events-h">{t["events"]}</h2>\n<ol id="fl-event-list" class="fl-event-list"></ol>\n'
+    events = (f'<section class="fl-events" aria-labelledby="fl-events-h">\n'
+              f'<h2 id="fl-events-h">{t["events"]}</h2>\n{_events_html(data["events"], dates[i])}\n'
               "</section>\n") if data["events"] else ""
     return (
         "<!DOCTYPE html>\n"

@@ -10,11 +10,9 @@ are written to ``artifacts/timeline-DATE.png``.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from .conftest import CHECK_DATES
+from .conftest import CHECK_DATES, caption_figures
 
 pytestmark = [pytest.mark.realdata, pytest.mark.browser, pytest.mark.slow]
 
@@ -25,20 +23,10 @@ MOVE = """(i) => new Promise((done) => {
   s.dispatchEvent(new Event("input", { bubbles: true }));
   requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t0)));
 })"""
-NUMBER = re.compile(r"(-?[\d,]+\.\d)\u00a0km\u00b2")
-
-
-def figures(page) -> dict[str, float]:
-    out = {}
-    for span in page.locator("#fl-caption .fl-fig[data-status]").all():
-        m = NUMBER.search(span.inner_text())
-        assert m, span.inner_text()
-        out[span.get_attribute("data-status")] = float(m.group(1).replace(",", ""))
-    return out
 
 
 def check_caption(page, date: str, ref: dict) -> None:
-    got = figures(page)
+    got = caption_figures(page)
     want = {"ua_controlled": ref["ua_controlled_km2"], "grey_zone": ref["grey_zone_km2"], "total": ref["union_km2"]}
     assert set(got) == set(want)
     for k, v in want.items():

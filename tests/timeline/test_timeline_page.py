@@ -203,8 +203,10 @@ def test_no_payload_reaches_the_page_as_markup():
     blob = re.search(r'<script type="application/json" id="fl-data">(.*?)</script>', html, re.S).group(1)
     data = json.loads(blob)
     assert data["title"] == EVIL  # literal text, restored by JSON.parse, shown with textContent
-    assert all(e["url"] is None for e in data["events"][:-1])
-    assert data["events"][-1]["url"] == "https://example.org/ok?a=1&b=2"  # escaped in the blob, kept as text
+    assert data["events"][-1]["title"] == PAYLOADS[2]
+    # the one http(s) link, escaped in its attribute; the others are shown as text, never as links
+    assert re.findall(r'<a [^>]*href="(http[^"]*)"', html) == ["https://example.org/ok?a=1&amp;b=2"]
+    assert html.count('<li class="fl-event') == len(BAD_URLS) + 1
 
 
 def test_template_text_is_never_evaluated():

@@ -25,13 +25,12 @@ import subprocess
 
 import pytest
 
-from .conftest import REPO, frontline, skip_or_fail
+from .conftest import REPO, caption_figures, frontline, skip_or_fail
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 WIDTHS = (375, 768, 1280)
 CONTROLS = ("#fl-play", "#fl-prev", "#fl-slider", "#fl-next", "#fl-date")
-NUMBER = re.compile(r"(-?[\d,]+\.\d)\u00a0km\u00b2")
 HTML_VALIDATE = "html-validate/bin/html-validate.mjs"
 AXE = "axe-core/axe.min.js"
 
@@ -163,15 +162,6 @@ def area_figures(store, date) -> dict[str, float]:
     return {**row["areas_km2"], "total": row["total_km2"]}
 
 
-def caption_figures(page) -> dict[str, float]:
-    out = {}
-    for span in page.locator("#fl-caption .fl-fig[data-status]").all():
-        m = NUMBER.search(span.inner_text())
-        assert m, span.inner_text()
-        out[span.get_attribute("data-status")] = float(m.group(1).replace(",", ""))
-    return out
-
-
 def check_figures(page, store, date):
     got, want = caption_figures(page), area_figures(store, date)
     assert set(got) == set(want)
@@ -289,6 +279,10 @@ def check_fallback(page, store, title_text):
     assert "WGS84" in page.locator("#fl-attribution").inner_text()
     assert page.locator(".fl-fallback-note").is_visible()
     assert page.locator("#fl-static-map").count() == 1
+    events = json.loads(page.locator("#fl-data").text_content())["events"]
+    assert page.locator("#fl-event-list li").count() == len(events)  # the events too, read without a script
+    if events:
+        assert page.locator("#fl-event-list li").first.is_visible()
     for live in ("#fl-map", ".fl-controls", "#fl-chart", "#fl-permalink"):
         assert not page.locator(live).is_visible(), live
 
@@ -500,13 +494,15 @@ def test_links_open_in_a_new_tab_without_an_opener(context, asset_cache, tmp_pat
                          [{"date": d, "areas_km2": {"held": 77.7}, "total_km2": 77.7} for d in dates], events=events)
     path = tmp_path / "links.html"
     path.write_text(timeline_html(data, asset_tags=head_html("inline")), encoding="utf-8")
-    page, errors, _ = open_page(context(), path)
-    links = page.locator("a[href^='http']").all()
-    assert len(links) == 2
-    for a in links:
-        assert a.get_attribute("target") == "_blank"
-        assert {"noopener", "noreferrer"} <= set((a.get_attribute("rel") or "").split())
-    assert errors == []
+    for js in (True, False):
+        page, errors, _ = open_page(context(java_script_enabled=js), path, live=js)
+        links = page.locator("a[href^='http']").all()
+        assert len(links) == 2
+        for a in links:
+            assert a.is_visible()
+            assert a.get_attribute("target") == "_blank"
+            assert {"noopener", "noreferrer"} <= set((a.get_attribute("rel") or "").split())
+        assert errors == []
 
 
 def test_every_control_and_chart_marker_works_from_the_keyboard(bundled_pages, context):
