@@ -318,6 +318,19 @@ def test_with_the_cdn_unreachable_the_page_shows_its_figures(series, context):
     assert errors == []  # no page error: the script sees no Leaflet and leaves the page be
 
 
+def test_a_cdn_that_hangs_holds_up_nothing(bundled_pages, context):
+    """The CDN never answers: the title and the figures still show at once (Leaflet's tags are last, deferred)."""
+    page = context(width=375).new_page()
+    held = []
+    page.route("https://**/*", lambda route: held.append(route))  # never continued nor aborted: a CDN that hangs
+    page.goto(bundled_pages["cdn"].resolve().as_uri(), wait_until="commit")
+    page.locator("#fl-caption .fl-fig-total").wait_for(state="visible", timeout=3000)
+    assert page.locator("h1.fl-title").is_visible() and page.locator("#fl-attribution").is_visible()
+    assert any("/leaflet@1.9.4/" in r.request.url for r in held)  # Leaflet was asked for, and never came
+    assert not page.evaluate("document.documentElement.classList.contains('fl-js')")
+    page.close()
+
+
 def test_the_live_caption_is_the_servers_caption(series, context):
     """timeline.js and timeline.py write the opening date's caption alike, to the character."""
     name, store, pages = series
