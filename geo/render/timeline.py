@@ -68,10 +68,10 @@ to the character), so the numbers use one rule: :func:`number` rounds ties away 
 value, as JavaScript's ``toFixed`` does.
 
 *The table of figures* has one row per run of dates whose figures are the same (``8 Aug → 11 Aug 2024``), not one
-per date: every date is covered, and on the real 258-day DeepState series it is 90 rows and 8.5 KB instead of
-about 24 KB for 258 rows (the page: 297 KB, of which 278 KB before this page had a fallback). It sits in a closed
-``<details>``: one line for sighted readers, who can open it; the ``<summary>`` is reached by screen readers,
-for whom the chart (a picture of the same numbers) is otherwise mute.
+per date: every date is covered, and on the real 258-day DeepState series it is 90 rows and 8.7 KB instead of
+about 25 KB for 258 rows (the page: 297 KB with Leaflet from the CDN, 278 KB before it had a fallback). It sits
+in a closed ``<details>``: one line for sighted readers, who can open it; the ``<summary>`` is reached by screen
+readers, for whom the chart (a picture of the same numbers) is otherwise mute.
 
 *Dates* have two forms and one rule: short ``24 Aug 2024`` (table, chart, controls and events), long
 ``24 August 2024`` (caption, controls on a wide screen); a range ``12 Aug → 24 Aug 2024`` names the year once

@@ -193,6 +193,9 @@ def test_layout_text_and_axe_at_each_width(series, width, context, npm_dir, arti
     assert fit["inside"], fit
     assert max(fit["across"], fit["down"]) >= 0.75, fit
     assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing wider than the screen
+    # Leaflet credited as plain text on the map, never through its own control (whose prefix draws a flag)
+    assert page.locator(".fl-map-attribution").inner_text().startswith("Leaflet")
+    assert page.locator(".leaflet-control-attribution, .leaflet-attribution-flag").count() == 0
     title = page.locator(".fl-title")
     lines = title.bounding_box()["height"] / float(title.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
     if width <= 375:
@@ -222,6 +225,9 @@ def test_controls_stay_on_one_row_on_a_phone_even_while_playing(bundled_pages, c
     title = page.locator(".fl-title")
     line = float(title.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
     assert title.bounding_box()["height"] <= 2.05 * line
+    sizes = page.evaluate(TEXT_SIZES)
+    assert sizes[0][0] >= 10, sizes[:5]
+    print(f"@{width}px: smallest text {sizes[0]}")
     page.click("#fl-play")
     assert one_row(page)  # "Pause" is no wider than "Play"
     page.click("#fl-play")
