@@ -556,6 +556,7 @@
     window.frontlineTimeline = api;
     var startAt = fromHash();
     show(startAt === null ? data.open : startAt);
+    caption.setAttribute("aria-live", "polite");  // after the first date: the opening caption is not news
   }
 
   if (document.readyState === "loading") {

@@ -541,11 +541,14 @@ def test_every_control_and_chart_marker_works_from_the_keyboard(bundled_pages, c
     page.keyboard.press("Enter")
     assert event_date != "2024-08-24"
     assert page.evaluate("window.frontlineTimeline.date") == max(d for d in dates if d <= event_date)
+    assert page.locator("#fl-caption").get_attribute("aria-live") == "polite"  # a new date's figures are read
     page.focus("#fl-play")
     page.keyboard.press("Enter")
     assert page.locator("#fl-play .fl-play-label").inner_text() == "Pause"
+    assert page.locator("#fl-caption").get_attribute("aria-live") == "off"  # not four dates a second
     page.keyboard.press("Space")
     assert page.locator("#fl-play .fl-play-label").inner_text() == "Play"
+    assert page.locator("#fl-caption").get_attribute("aria-live") == "polite"
     page.focus(".fl-event-date >> nth=0")
     page.keyboard.press("Enter")
     assert page.evaluate("window.frontlineTimeline.date") == dates[0]
