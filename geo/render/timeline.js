@@ -141,6 +141,10 @@
     }
     sizeMap();
     var map = L.map(box, { attributionControl: false, zoomSnap: 0.25, minZoom: 3 });
+    if (getComputedStyle(map.getPane("mapPane")).position !== "absolute") {
+      map.remove();
+      throw new Error("Leaflet's stylesheet did not load");  // its script alone draws a broken map: keep the page
+    }
     var fitting = false, userMoved = false;
     function fit() {
       fitting = true;

@@ -54,7 +54,8 @@ by default *the peak*: the last date is where the map is almost empty, the peak 
 
 *The peak* is the first date on which the union of the area statuses is largest.
 
-*Nothing is ever blank.* Without JavaScript, or with Leaflet unloaded (``--assets cdn`` and the CDN unreachable),
+*Nothing is ever blank.* Without JavaScript, or with Leaflet unloaded (``--assets cdn`` and the CDN unreachable;
+or its script loaded but not its stylesheet, which would draw a broken map),
 the reader gets the page the server wrote: the title, the opening date's caption and figures, the layer line, the
 legend, the table of figures, the events (texts, sources, links) and the attribution, all escaped with
 :func:`geo.render.safe.html_text`, and an empty

@@ -324,6 +324,40 @@ def test_with_the_cdn_unreachable_the_page_shows_its_figures(series, context):
     assert errors == []  # no page error: the script sees no Leaflet and leaves the page be
 
 
+def serve_leaflet(asset_cache, css=True):
+    """A route that serves the CDN's Leaflet from the pinned cache (the same bytes, so SRI passes), or not its CSS."""
+    def route(r):
+        name = r.request.url.rsplit("/", 1)[-1]
+        wanted = css or name != "leaflet.css"
+        if r.request.url.startswith("https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/") and wanted:
+            return r.fulfill(path=str(asset_cache / "leaflet@1.9.4" / "dist" / name),
+                             headers={"Access-Control-Allow-Origin": "*"})
+        return r.abort()
+    return route
+
+
+def test_from_the_cdn_the_live_page_draws_and_without_its_css_the_fallback_stays(bundled_pages, context,
+                                                                                 asset_cache):
+    page = context(width=375).new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route("https://**/*", serve_leaflet(asset_cache))
+    page.goto(bundled_pages["cdn"].resolve().as_uri())
+    page.wait_for_function("document.documentElement.classList.contains('fl-live')")
+    assert page.locator("path.fl-part").count() > 0 and not page.locator(".fl-fallback-note").is_visible()
+    page.close()
+    page = context(width=375).new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route("https://**/*", serve_leaflet(asset_cache, css=False))
+    page.goto(bundled_pages["cdn"].resolve().as_uri())
+    page.wait_for_load_state("load")
+    assert page.evaluate("typeof L") == "object"  # the script came, its stylesheet did not
+    assert page.evaluate("document.documentElement.className") == ""
+    assert page.locator(".fl-fallback-note").is_visible() and not page.locator("#fl-map").is_visible()
+    assert errors == []
+    page.close()
+
+
 def test_a_cdn_that_hangs_holds_up_nothing(bundled_pages, context):
     """The CDN never answers: the title and the figures still show at once (Leaflet's tags are last, deferred)."""
     page = context(width=375).new_page()
