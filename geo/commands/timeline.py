@@ -6,8 +6,9 @@ is passed to :mod:`geo.render.timeline`, which never opens the store. folium is 
 
 Decisions: the default output is ``maps/THEATRE-timeline.html``; ``--from``/``--to`` are inclusive and a range
 with no layer is an error (exit 1), as is ``--from`` after ``--to`` (exit 2); tiles default to none, as for
-``frontline map`` (the page must read without a network); the file is written to a temporary name and renamed,
-so a reader never sees half a page.
+``frontline map`` (the page must read without a network); the page opens on the peak unless ``--start DATE``
+names another date (the latest layer on or before it; a date before the first layer is refused, exit 2); the
+file is written to a temporary name and renamed, so a reader never sees half a page.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 import click
 
 from ._common import (
+    DATE,
     THEATRE,
     as_of_option,
     check_date_range,
@@ -117,6 +119,20 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
     return path
 
 
+def opening_map(inputs: dict, data: dict) -> str:
+    """The server-drawn SVG of the date the page opens on (:mod:`geo.render.static_map`): what readers see
+    without JavaScript or without Leaflet, and what prints.
+    """
+    from ..render.payload import map_payload
+    from ..render.static_map import map_svg
+
+    layer = inputs["layers"][data["open"]]
+    row = next(r for r in inputs["areas"] if r["date"] == layer["date"])
+    payload = map_payload(inputs["theatre"], layer["collection"], date=layer["date"], areas_km2=row["areas_km2"],
+                          total_km2=row["total_km2"], context=inputs["context"])
+    return map_svg(payload, width=760, height=560, id_prefix="fl-tl")
+
+
 @click.command("timeline")
 @click.argument("theatre", type=THEATRE)
 @date_range_options
@@ -127,9 +143,11 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
                    "($FRONTLINE_ASSETS or ./.assets/cache; fill it with `frontline assets fetch`).")
 @click.option("--tiles", default="none", show_default=True, metavar="NAME|none",
               help="Basemap tiles by xyzservices name (e.g. CartoDB.Positron), or none.")
+@click.option("--start", "start", type=DATE, default=None,
+              help="Date the page opens on (the latest layer on or before it; default: the peak).")
 @in_force_option
 @as_of_option
-def command(theatre, date_from, date_to, output, assets, tiles, in_force, as_of):
+def command(theatre, date_from, date_to, output, assets, tiles, start, in_force, as_of):
     """Render one page for THEATRE's whole series: map, date slider, area chart and events."""
     from ..render.assets import head_html
     from ..render.timeline import timeline_data, timeline_html
@@ -143,11 +161,12 @@ def command(theatre, date_from, date_to, output, assets, tiles, in_force, as_of)
     notes, first, last = [], inputs["layers"][0]["date"], inputs["layers"][-1]["date"]
     if date_from and first < date_from:
         notes.append(f"in force: {layer_note(date_from, first)}")
-    if "requested_date" in inputs:
-        notes.append(f"in force: {layer_note(inputs['requested_date'], last)}")
-    inputs.pop("requested_date", None)  # TODO(lead): pass requested_date to timeline_data
-    data = timeline_data(**inputs, tiles=tile_data)
-    html = timeline_html(data, asset_tags=asset_tags)
+    requested = inputs.pop("requested_date", None)
+    if requested:
+        notes.append(f"in force: {layer_note(requested, last)}")
+    data = timeline_data(**inputs, tiles=tile_data, start=start)
+    html = timeline_html(data, asset_tags=asset_tags, static_map=opening_map(inputs, data),
+                         last_update=(requested, last) if requested else None)
     path = write_atomic(output or Path("maps") / f"{theatre}-timeline.html", html)
     size = path.stat().st_size
     click.echo(f"{path} ({len(inputs['layers'])} dates, {len(data['parts'])} distinct parts, "

@@ -30,25 +30,73 @@ others, drawn as polylines above the areas; the caption and the chart show area 
 *An empty layer is a real layer* ("nothing held that day"): a frame with no parts and 0 km².
 
 *Text is data.* Every string from data (title, labels, sources, notes, event texts, place names, attribution)
-goes through :func:`geo.render.safe.clean_text` here and reaches the page only inside the JSON blob
+goes through :func:`geo.render.safe.clean_text` here and reaches the page inside the JSON blob
 (:func:`geo.render.safe.script_json`: ``<``, ``>``, ``&``, U+2028/9 and ``{{`` escaped), which ``timeline.js``
-writes with ``textContent``; never ``innerHTML``. Only the title is also written into ``<title>`` and ``<h1>`` on
-the server side, through :func:`geo.render.safe.html_text`. Event links pass :func:`geo.render.safe.safe_url`
-(http(s) only) or are dropped. Leaflet's own attribution control is switched off because it inserts HTML; ours
-uses ``textContent``.
+writes with ``textContent``; never ``innerHTML``. What the server writes as HTML (title, description, caption,
+legend, table, attribution) goes through :func:`geo.render.safe.html_text` (and U+2028/9 as references). Event
+links pass :func:`geo.render.safe.safe_url` (http(s) only) or are dropped. Leaflet's own attribution control is
+switched off because it inserts HTML (and its default prefix draws a flag); ours uses ``textContent``.
 
 *Sources.* A layer's recorded source is often a local file path; the page shows a source only when it is a URL or
 a plain text (``DeepStateMap daily``), never a path (:func:`display_source`): a path reveals the editor's folders,
 and a per-date file name would cost bytes on every date. The theatre's attribution lines name the data's origin.
 
 *Events* are kept when their date is a valid date inside the page's first..last date; they are sorted by date
-then title. An event shows on the chart as a marker at its date, and, when it has a point, on the map as a
-circle from its date onwards (the events of the shown date are drawn larger).
+then title. Their list is in the HTML (the script turns each date into a button), so the blob carries only what
+the script draws (date, title, point), not the texts a second time. An event shows on the chart as a marker at
+its date, and, when it has a point, on the map as a circle from its date onwards (the events of the shown date
+are drawn larger).
 
 *The opening date* is the date in the URL's hash (``#2024-08-24``) or, if the hash names a date without a
-layer, the latest date before it (the layer then in force); without a hash, the latest date.
+layer, the latest date before it (the layer then in force); without a hash, the ``start`` date given to
+:func:`timeline_data` (``frontline timeline --start``, the same rule; before the first layer it is refused), and
+by default *the peak*: the last date is where the map is almost empty, the peak where it shows the most.
 
 *The peak* is the first date on which the union of the area statuses is largest.
+
+*Nothing is ever blank.* Without JavaScript, or with Leaflet unloaded (``--assets cdn`` and the CDN unreachable;
+or its script loaded but not its stylesheet, which would draw a broken map),
+the reader gets the page the server wrote: the title, the opening date's caption and figures, the layer line, the
+legend, the table of figures, the events (texts, sources, links) and the attribution, all escaped with
+:func:`geo.render.safe.html_text`, and an empty
+``#fl-static-map`` where a server-drawn SVG of the opening date's map is to go. The script marks ``<html>``
+``fl-js`` when it runs with Leaflet (the live pieces show, so that they have a size to draw into) and ``fl-live``
+once the map has drawn (the static map and the note that the live page did not load are hidden); an error on the
+way removes both. In CDN mode the Leaflet tags go at the end of the body and the script is ``defer``: a CDN that
+hangs holds up nothing the reader needs, where tags in the head would hold up the whole page. The caption is
+written by both sides (``_caption_html`` here, ``writeCaption`` in the JS: a browser test checks that they agree
+to the character), so the numbers use one rule: :func:`number` rounds ties away from zero on the float's exact
+value, as JavaScript's ``toFixed`` does.
+
+*The table of figures* has one row per run of dates whose figures are the same (``8 Aug → 11 Aug 2024``), not one
+per date: every date is covered, and on the real 258-day DeepState series it is 90 rows and 8.7 KB instead of
+about 25 KB for 258 rows (the page: 297 KB with Leaflet from the CDN, 278 KB before it had a fallback). It sits
+in a closed ``<details>``: one line for sighted readers, who can open it; the ``<summary>`` is reached by screen
+readers, for whom the chart (a picture of the same numbers) is otherwise mute.
+
+*Dates* have two forms and one rule: short ``24 Aug 2024`` (table, chart, controls and events), long
+``24 August 2024`` (caption, controls on a wide screen); a range ``12 Aug → 24 Aug 2024`` names the year once
+when both ends share it. Every string a reader sees is in :data:`TEXT`, which the page's script also receives.
+
+*Phones (320–1280 px).* The controls stay on one row (Play/Pause as an icon with a hidden label under 560 px, the
+short date, the permalink moved to the layer line). The chart is drawn at its container's width in CSS px
+(viewBox = px) and drawn again when that width changes, so its text is 12 px at every width, where a 640-unit
+viewBox scaled to a phone made it 6 px. The map's height follows the shape of the ground it fits (240–520 px).
+*The ground that matters* is the bounds of every area part of the series (:func:`_bounds`), not of the lines (a
+contact line can run along a whole front) nor of the context: every date's ground is then in view on opening. On
+the real series it is the peak's own bounds to within 0.03°, and at 375 px the ground fills 78 % of the map's
+width. The data's attribution is the footer under the map, not
+a box over it (on a phone that box covered a third of the map); the map keeps "Leaflet" (as text, without
+Leaflet's flag) and the tiles' line.
+
+*Gestures.* One finger and a plain wheel scroll the page; two fingers, or ctrl/cmd with the wheel, move the map,
+with a hint over the map when a reader tries otherwise (Leaflet.GestureHandling's behaviour, in a few lines of
+``timeline.js``). Keyboard and buttons zoom as ever.
+
+*Accessibility.* The chart is an SVG ``role="group"`` with a label; its event markers are buttons with labels and
+24 px targets inside it (a focusable marker inside ``role="img"`` is axe's ``nested-interactive``). axe-core
+4.14 finds no serious or critical violation at 375 and 1280 px, html-validate (``recommended``, nothing relaxed)
+no error. Links open in a new tab with ``rel="noopener noreferrer nofollow"`` (the page is embedded in an iframe).
 
 *Determinism.* Sorted keys, integer coordinates, areas rounded to 1e-3 km², no ids or times generated: the
 same inputs give the same bytes.
@@ -160,7 +208,8 @@ def _point(geometry) -> list[int] | None:
 
 # ---- the payload -----------------------------------------------------------------------------------------------
 def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], *, events: Mapping | None = None,
-                  context: Mapping[str, Mapping | None] | None = None, tiles: Mapping | None = None) -> dict:
+                  context: Mapping[str, Mapping | None] | None = None, tiles: Mapping | None = None,
+                  start: str | None = None) -> dict:
     """Build the page's data: distinct parts, distinct frames, one frame index per date, events, context.
 
     Parameters
@@ -179,6 +228,8 @@ def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], 
         ``{"border": fc, "outlines": fc, "settlements": fc}``, any of them None or absent.
     tiles : mapping, optional
         ``{"url", "attribution", "max_zoom", "subdomains"}`` of a tile layer (https), or None for none.
+    start : str, optional
+        The date the page opens on (``YYYY-MM-DD``): the latest layer on or before it. Default: the peak.
 
     Returns
     -------
@@ -188,7 +239,8 @@ def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], 
     Raises
     ------
     InvalidInput
-        No layers, a date twice, a date without its area row, or a status outside the vocabulary.
+        No layers, a date twice, a date without its area row, a status outside the vocabulary, or a ``start``
+        before the first layer.
 
     Examples
     --------
@@ -205,8 +257,10 @@ def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], 
     ...                          {"date": "2024-08-08", "collection": layer}], rows)
     >>> data["start"], data["steps"], data["at"], len(data["parts"])
     ('2024-08-06', [0, 1, 1], [0, 1, 1], 1)
-    >>> data["frames"][0]["parts"], data["peak"]
-    ([], 1)
+    >>> data["frames"][0]["parts"], data["peak"], data["open"]
+    ([], 1, 1)
+    >>> timeline_data(t, [{"date": "2024-08-06", "collection": empty}], rows[:1], start="2024-09-01")["open"]
+    0
     """
     if not layers:
         raise InvalidInput("nothing to draw: no dated layers")
@@ -270,6 +324,7 @@ def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], 
     days = [(dt.date.fromisoformat(d) - first).days for d in dates]
     steps = [0] + [b - a for a, b in zip(days, days[1:], strict=False)]
     peak = max(range(len(totals)), key=lambda i: (totals[i], -i))
+    opening = peak if start is None else _on_or_before(dates, start)
     bounds = _bounds(parts, theatre)
     return {
         "schema": SCHEMA,
@@ -286,6 +341,7 @@ def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], 
         "parts": parts,
         "sources": sources,
         "peak": peak,
+        "open": opening,
         "bounds": bounds,
         "events": _events(events, dates[0], dates[-1]),
         "context": _context(context or {}, bounds),
@@ -293,11 +349,25 @@ def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], 
     }
 
 
+def _on_or_before(dates: list[str], start: str) -> int:
+    """Index of the latest date on or before ``start``; InvalidInput if ``start`` is not a date or is before all."""
+    day = _valid_date(start)
+    if day is None:
+        raise InvalidInput(f"invalid start date {start!r}: use YYYY-MM-DD")
+    if day < dates[0]:
+        raise InvalidInput(f"start date {day} is before the first layer ({dates[0]})")
+    return max(i for i, d in enumerate(dates) if d <= day)
+
+
 def _bounds(parts: list, theatre) -> list[int]:
-    """[west, south, east, north] in integer 1e-5 degrees of every part drawn, else the theatre's bbox."""
+    """[west, south, east, north] in integer 1e-5 degrees of every area part of the series.
+
+    Of every line part if there is no area part; else the theatre's bbox.
+    """
     w = s = math.inf
     e = n = -math.inf
-    for _, _, rings in parts:
+    chosen = [p for p in parts if p[1] == "P"] or parts
+    for _, _, rings in chosen:
         for ring in rings:
             x = y = 0
             for i in range(0, len(ring), 2):
@@ -402,6 +472,120 @@ def dates_of(data: Mapping) -> list[str]:
     return out
 
 
+# ---- words and numbers ---------------------------------------------------------------------------------------
+#: Every string a reader sees, in one place (a later issue moves them to a message catalogue). The page's script
+#: gets the same dict in its data blob (``text``), so the JavaScript holds no reader-facing string of its own.
+TEXT = {
+    "months_short": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+    "months_long": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                    "October", "November", "December"],
+    "play": "Play",
+    "pause": "Pause",
+    "prev": "Previous date",
+    "next": "Next date",
+    "slider": "Date",
+    "permalink": "Link to this date",
+    "total": "Total",
+    "total_legend": "Total: {labels}",
+    "event": "Event",
+    "events": "Events",
+    "source": "source",
+    "since_peak": "{km2} since the peak ({pct}% of it)",
+    "peak": "Peak {km2}, {date}",
+    "layer": "Layer of {date}, version {version}",
+    "layer_source": "source: {source}",
+    "map_label": "Map of the front line on the chosen date",
+    "chart_label": "Area over time in km²; the figures are in the table below",
+    "chart_axis": "km²",
+    "event_marker": "Event, {date}: {title}",
+    "method": "Areas on the WGS84 ellipsoid; front lines drawn, not measured.",
+    "fallback": "The interactive map and chart could not load here; the figures of every date are in the table below.",
+    "table_summary": "Figures, {range}",
+    "table_caption": "Area in km² from each layer; a row covers the dates on which the figures stayed the same.",
+    "date_column": "Date",
+    "km2_column": "{label}, km²",
+    "description": "{title}: map, chart and figures from {range}; at the peak, {date}: {km2}.",
+    "hint_touch": "Use two fingers to move the map",
+    "hint_wheel": "Use ctrl + scroll to zoom the map",
+    "hint_wheel_mac": "Use \u2318 + scroll to zoom the map",
+    "last_update": "Last update {date} (the layer in force on {asked})",
+}
+SEP = " \u00b7 "
+
+
+def _day_month_year(iso: str, months: str) -> str:
+    return f"{int(iso[8:10])} {TEXT[months][int(iso[5:7]) - 1]} {iso[:4]}"
+
+
+def short_date(iso: str) -> str:
+    """``24 Aug 2024``: the page's short date (tables, chart, controls on a phone).
+
+    Examples
+    --------
+    >>> short_date("2024-08-06")
+    '6 Aug 2024'
+    """
+    return _day_month_year(iso, "months_short")
+
+
+def long_date(iso: str) -> str:
+    """``24 August 2024``: the page's long date (the caption).
+
+    Examples
+    --------
+    >>> long_date("2024-08-24")
+    '24 August 2024'
+    """
+    return _day_month_year(iso, "months_long")
+
+
+def date_range(first: str, last: str) -> str:
+    """``12 Aug → 24 Aug 2024``; the year on both ends only when it changes; one date when they are equal.
+
+    Examples
+    --------
+    >>> date_range("2024-08-12", "2024-08-24")
+    '12 Aug → 24 Aug 2024'
+    >>> date_range("2024-08-06", "2025-04-30")
+    '6 Aug 2024 → 30 Apr 2025'
+    >>> date_range("2024-08-06", "2024-08-06")
+    '6 Aug 2024'
+    """
+    if first == last:
+        return short_date(first)
+    head = short_date(first)
+    if first[:4] == last[:4]:
+        head = head.rsplit(" ", 1)[0]
+    return f"{head} \u2192 {short_date(last)}"
+
+
+def number(value: float, decimals: int = 1) -> str:
+    """A figure as the page writes it: thousands separated by commas, a true minus sign, ties rounded away from
+    zero on the float's exact value (as JavaScript's ``toFixed`` does, so both sides print the same digits).
+
+    Examples
+    --------
+    >>> number(1252.75), number(-0.04), number(12345.25), number(96.5, 0)
+    ('1,252.8', '0.0', '12,345.3', '97')
+    """
+    from decimal import ROUND_HALF_UP, Decimal
+
+    q = Decimal(abs(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{q:,.{decimals}f}"
+    return ("\u2212" if value < 0 and q != 0 else "") + text
+
+
+def km2(value: float) -> str:
+    r"""``1,252.8 km²`` with a no-break space.
+
+    Examples
+    --------
+    >>> km2(54.5)
+    '54.5\xa0km²'
+    """
+    return number(value) + "\u00a0km\u00b2"
+
+
 # ---- the page --------------------------------------------------------------------------------------------------
 def _own(name: str) -> str:
     text = resources.files("geo.render").joinpath(name).read_text(encoding="utf-8")
@@ -421,8 +605,140 @@ def _asset_sources(tags: str) -> tuple[list[str], list[str]]:
     return sorted(origins), sorted(hashes)
 
 
-def timeline_html(data: Mapping, *, asset_tags: str) -> str:
-    """Write the page: the assets' tags, our CSS and JS inline, the data as one escaped JSON blob.
+def _h(value, *, max_len: int = 500) -> str:
+    """Escape like :func:`geo.render.safe.html_text`, and U+2028/U+2029 as character references.
+
+    The page holds neither raw (they end a line in JavaScript; a test asserts that none is in the file).
+    """
+    return html_text(value, max_len=max_len).replace("\u2028", "&#8232;").replace("\u2029", "&#8233;")
+
+
+def _figures(data: Mapping, i: int) -> list[float]:
+    """km² of date ``i``: one per area status, then their union."""
+    return list(data["frames"][data["at"][i]]["km2"])
+
+
+def _area_labels(data: Mapping) -> list[str]:
+    return [data["statuses"][si]["label"] for si in data["area_statuses"]]
+
+
+def _caption_html(data: Mapping, dates: list[str], i: int) -> str:
+    """The caption of date ``i``, as ``timeline.js`` writes it (a browser test checks that both agree)."""
+    figs = _figures(data, i)
+    out = [f'<strong class="fl-caption-date">{_h(long_date(dates[i]))}</strong>']
+    for si, v in zip(data["area_statuses"], figs, strict=False):
+        st = data["statuses"][si]
+        out.append(f'<span class="fl-fig" data-status="{_h(st["key"])}">'
+                   f'{_h(st["label"])}: {_h(km2(v))}</span>')
+    out.append(f'<span class="fl-fig fl-fig-total" data-status="total">{_h(TEXT["total"])}: '
+               f'{_h(km2(figs[-1]))}</span>')
+    peak_total = _figures(data, data["peak"])[-1]
+    if i > data["peak"] and peak_total > 0:
+        lost = peak_total - figs[-1]
+        text = TEXT["since_peak"].format(km2=km2(-lost), pct=number(100 * lost / peak_total, 0))
+        out.append(f'<span class="fl-fig fl-fig-peak">{_h(text)}</span>')
+    return SEP.join(out)
+
+
+def _layer_text(data: Mapping, dates: list[str], i: int) -> str:
+    frame = data["frames"][data["at"][i]]
+    text = TEXT["layer"].format(date=short_date(dates[i]), version=frame["version"])
+    source = data["sources"][frame["source"]]
+    return text + (SEP + TEXT["layer_source"].format(source=source) if source else "")
+
+
+def _legend_html(data: Mapping) -> str:
+    """Every fill and line of the map and the chart: the statuses, the chart's total, the events."""
+    items = []
+    for i, st in enumerate(data["statuses"]):
+        kind = "line" if st["kind"] == "line" else "area"
+        items.append(f'<li class="fl-legend-item"><span class="fl-swatch fl-swatch-{kind} fl-swatch-s{i}" '
+                     f'aria-hidden="true"></span><span class="fl-legend-label">{_h(st["label"])}</span></li>')
+    total = TEXT["total_legend"].format(labels=" + ".join(_area_labels(data)))
+    items.append('<li class="fl-legend-item"><span class="fl-swatch fl-swatch-total" aria-hidden="true"></span>'
+                 f'<span class="fl-legend-label">{_h(total)}</span></li>')
+    if data["events"]:
+        items.append('<li class="fl-legend-item"><span class="fl-swatch fl-swatch-event" aria-hidden="true">'
+                     f'</span><span class="fl-legend-label">{_h(TEXT["event"])}</span></li>')
+    return '<ul class="fl-legend">' + "".join(items) + "</ul>"
+
+
+def _swatch_css(data: Mapping) -> str:
+    """The legend's colours as CSS rules (by status index; colours are ``#rrggbb`` or a neutral grey)."""
+    rules = []
+    for i, st in enumerate(data["statuses"]):
+        colour = st["colour"] if re.fullmatch(r"#[0-9a-fA-F]{6}", st["colour"]) else "#444444"
+        rules.append(f".fl-swatch-s{i}{{--fl-colour:{colour}}}")
+    return "\n".join(rules) + "\n"
+
+
+def _table_html(data: Mapping, dates: list[str]) -> str:
+    """The figures of every date, one row per run of dates with the same figures (``12 Aug → 14 Aug 2024``)."""
+    labels = _area_labels(data) + [TEXT["total"]]
+    head = f'<th scope="col">{_h(TEXT["date_column"])}</th>' + "".join(
+        f'<th scope="col">{_h(TEXT["km2_column"].format(label=label))}</th>' for label in labels)
+    rows = []
+    start = 0
+    for i in range(1, len(dates) + 1):
+        if i < len(dates) and _figures(data, i) == _figures(data, start):
+            continue
+        cells = "".join(f"<td>{number(v)}</td>" for v in _figures(data, start))
+        # each date kept whole (no-break spaces); a narrow table breaks a range at its arrow only
+        span = date_range(dates[start], dates[i - 1]).replace(" ", "\u00a0").replace("\u00a0\u2192\u00a0", " \u2192 ")
+        rows.append(f'<tr><th scope="row">{_h(span)}</th>{cells}</tr>')
+        start = i
+    summary = TEXT["table_summary"].format(range=date_range(dates[0], dates[-1]))
+    return ('<details class="fl-figures">\n'
+            f"<summary>{_h(summary)}</summary>\n"
+            f'<table class="fl-table">\n<caption>{_h(TEXT["table_caption"])}</caption>\n'
+            f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n</details>")
+
+
+def _events_html(events: Sequence[Mapping], shown: str) -> str:
+    """The list of events, in the HTML (readable without the script, which turns each date into a button).
+
+    A link is an http(s) URL (:func:`geo.render.safe.safe_url`, already applied) and opens in a new tab without an
+    opener or a referrer: the page is embedded in an article's iframe.
+    """
+    items = []
+    for ev in events:
+        cls = " fl-current" if ev["date"] == shown else " fl-future" if ev["date"] > shown else ""
+        parts = [f'<span class="fl-event-date">{_h(short_date(ev["date"]))}</span>',
+                 f'<strong class="fl-event-title">{_h(ev["title"])}</strong>']
+        if ev["text"]:
+            parts.append(f'<span class="fl-event-text">{_h(ev["text"])}</span>')
+        if ev["url"]:
+            parts.append(f'<a class="fl-link" href="{_h(ev["url"], max_len=2000)}" target="_blank" '
+                         f'rel="noopener noreferrer nofollow">{_h(ev["source"] or TEXT["source"])}</a>')
+        elif ev["source"]:
+            parts.append(f'<span class="fl-source">{_h(ev["source"])}</span>')
+        items.append(f'<li class="fl-event{cls}">' + " ".join(parts) + "</li>")
+    return '<ol id="fl-event-list" class="fl-event-list">\n' + "\n".join(items) + "\n</ol>"
+
+
+def _attribution_text(data: Mapping) -> str:
+    lines = list(data["attribution"])
+    if data.get("tiles") and data["tiles"].get("attribution"):
+        lines.append(data["tiles"]["attribution"])
+    return SEP.join(lines + [TEXT["method"]])
+
+
+def _split_assets(tags: str, mode_cdn: bool) -> tuple[str, str]:
+    """The asset tags for the head and for the end of the body.
+
+    Loaded from a CDN, the stylesheet and the script go at the end of the body, the script ``defer``: a slow or
+    unreachable CDN then holds up nothing the reader needs (title, caption, figures, attribution), which a
+    ``<link>`` or ``<script>`` in the head would (the parser waits for them). Inline assets stay in the head.
+    """
+    if not mode_cdn:
+        return tags.strip(), ""
+    return "", tags.strip().replace("<script src=", "<script defer src=")
+
+
+def timeline_html(data: Mapping, *, asset_tags: str, static_map: str | None = None,
+                  last_update: tuple[str, str] | None = None) -> str:
+    """Write the page: the assets' tags, our CSS and JS inline, the data as one escaped JSON blob, and the part of
+    the page that needs no script (title, caption and figures of the opening date, legend, table, attribution).
 
     Parameters
     ----------
@@ -431,15 +747,24 @@ def timeline_html(data: Mapping, *, asset_tags: str) -> str:
     asset_tags : str
         The ``<link>``/``<script>`` (or inline ``<style>``/``<script>``) tags of the pinned Leaflet, as made by
         :mod:`geo.render.assets` (trusted HTML: it never contains data).
+    static_map : str, optional
+        The server-drawn SVG of the opening date (:func:`geo.render.static_map.map_svg`: our own markup, every
+        text in it escaped), shown without JavaScript or Leaflet and in print.
+    last_update : (str, str), optional
+        ``(asked, last)`` under ``--in-force`` when the last layer drawn is older than ``--to``: the page says
+        "last update" with the last layer's date.
 
     Returns
     -------
     str
         The whole HTML document.
     """
-    css = squeeze(_own("timeline.css"))
+    css = squeeze(_own("timeline.css")) + _swatch_css(data)
     js = squeeze(_own("timeline.js"))
-    blob = script_json(data)
+    # the events' texts, sources and links are in the HTML (_events_html); the script needs only their dates,
+    # titles (chart and map labels) and points
+    blob = script_json({**data, "text": TEXT, "events": [{k: e[k] for k in ("date", "title", "point")}
+                                                          for e in data["events"]]})
     if "</" in blob:
         raise InvalidInput("escaped data blob still contains '</'")  # unreachable: '<' is \\u003c
     origins, hashes = _asset_sources(asset_tags)
@@ -450,43 +775,74 @@ def timeline_html(data: Mapping, *, asset_tags: str) -> str:
     csp = (f"default-src 'none'; script-src {script_src}; style-src {style_src}; img-src {img_src}; "
            "font-src 'none'; connect-src 'none'; frame-src 'none'; object-src 'none'; base-uri 'none'; "
            "form-action 'none'")
-    title = html_text(data.get("title", ""), max_len=200)
-    n = len(data["steps"])
+    head_assets, body_assets = _split_assets(asset_tags, bool(origins))
+    dates = dates_of(data)
+    n = len(dates)
+    i = data["open"]
+    peak = data["peak"]
+    title = _h(data.get("title", ""), max_len=200)
+    description = _h(TEXT["description"].format(
+        title=data.get("title", ""), range=date_range(dates[0], dates[-1]), date=long_date(dates[peak]),
+        km2=km2(_figures(data, peak)[-1])), max_len=500)
+    date_long, date_short = _h(long_date(dates[i])), _h(short_date(dates[i]))
+    t = {k: _h(v) for k, v in TEXT.items() if isinstance(v, str)}
+    static = static_map.replace("<svg ", f'<svg role="img" aria-label="{description}" ', 1) if static_map else ""
+    stale = ""
+    if last_update:
+        words = TEXT["last_update"].format(date=short_date(last_update[1]), asked=short_date(last_update[0]))
+        stale = f'<p class="fl-stale">{_h(words)}</p>\n'
+    events = (f'<section class="fl-events" aria-labelledby="fl-events-h">\n'
+              f'<h2 id="fl-events-h">{t["events"]}</h2>\n{_events_html(data["events"], dates[i])}\n'
+              "</section>\n") if data["events"] else ""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{html_text(csp, max_len=100_000)}">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{_h(csp, max_len=100_000)}">\n'
         '<meta name="referrer" content="no-referrer">\n'
         f"<title>{title}</title>\n"
-        f"{asset_tags.strip()}\n"
-        f"<style>\n{css}</style>\n"
+        f'<meta name="description" content="{description}">\n'
+        f'<meta property="og:title" content="{title}">\n'
+        f'<meta property="og:description" content="{description}">\n'
+        '<meta property="og:type" content="website">\n'
+        '<meta name="twitter:card" content="summary">\n'
+        + (f"{head_assets}\n" if head_assets else "")
+        + f"<style>\n{css}</style>\n"
         "</head>\n<body>\n"
         '<main class="fl-timeline">\n'
         f'<h1 class="fl-title">{title}</h1>\n'
-        '<div class="fl-body">\n'
-        '<div id="fl-map" class="fl-map" role="region" aria-label="Map of the front line on the chosen date"></div>\n'
-        '<div class="fl-side">\n'
-        '<div id="fl-chart" class="fl-chart" role="group" aria-label="Area over time"></div>\n'
-        '<ul id="fl-legend" class="fl-legend"></ul>\n'
-        "</div>\n</div>\n"
-        '<div class="fl-controls">\n'
-        '<button id="fl-play" type="button" class="fl-button" aria-pressed="false">Play</button>\n'
-        '<button id="fl-prev" type="button" class="fl-button" aria-label="Previous date">&#8249;</button>\n'
+        f'<p id="fl-caption" class="fl-caption">{_caption_html(data, dates, i)}</p>\n'
+        f"{stale}"
+        f'<p class="fl-layer"><span id="fl-layer">{_h(_layer_text(data, dates, i))}</span>'
+        f'<span class="fl-needs-live fl-permalink-wrap">{SEP}<a id="fl-permalink" class="fl-permalink" '
+        f'href="#{dates[i]}">{t["permalink"]}</a></span></p>\n'
+        '<div class="fl-body">\n<div class="fl-main">\n'
+        "<!-- #fl-static-map: the server-drawn SVG of the opening date's map, what a reader sees without\n"
+        "     JavaScript or without Leaflet, and what prints; hidden once the live map has drawn. -->\n"
+        f'<div class="fl-static-map" id="fl-static-map">{static}</div>\n'
+        f'<section id="fl-map" class="fl-map fl-needs-live" aria-label="{t["map_label"]}"></section>\n'
+        '<div class="fl-controls fl-needs-live">\n'
+        f'<button id="fl-play" type="button" class="fl-button fl-play"><span class="fl-icon" aria-hidden="true">'
+        f'</span><span class="fl-play-label">{t["play"]}</span></button>\n'
+        f'<button id="fl-prev" type="button" class="fl-button" aria-label="{t["prev"]}">&#8249;</button>\n'
         f'<input id="fl-slider" class="fl-slider" type="range" min="0" max="{max(n - 1, 0)}" step="1" '
-        f'value="{max(n - 1, 0)}" aria-label="Date">\n'
-        '<button id="fl-next" type="button" class="fl-button" aria-label="Next date">&#8250;</button>\n'
-        '<output id="fl-date" class="fl-date" for="fl-slider"></output>\n'
-        '<a id="fl-permalink" class="fl-permalink" href="#">Link to this date</a>\n'
-        "</div>\n"
-        '<p id="fl-caption" class="fl-caption" aria-live="polite"></p>\n'
-        '<p id="fl-layer" class="fl-layer"></p>\n'
-        '<section class="fl-events" aria-labelledby="fl-events-h">\n'
-        '<h2 id="fl-events-h">Events</h2>\n<ol id="fl-event-list" class="fl-event-list"></ol>\n</section>\n'
-        '<footer id="fl-attribution" class="fl-attribution"></footer>\n'
-        "<noscript><p>This page needs JavaScript to draw the map and the chart.</p></noscript>\n"
+        f'value="{i}" aria-label="{t["slider"]}" aria-valuetext="{date_long}">\n'
+        f'<button id="fl-next" type="button" class="fl-button" aria-label="{t["next"]}">&#8250;</button>\n'
+        f'<output id="fl-date" class="fl-date" for="fl-slider"><span class="fl-date-long">{date_long}</span>'
+        f'<span class="fl-date-short">{date_short}</span></output>\n'
+        "</div>\n</div>\n"
+        '<div class="fl-side">\n'
+        '<div id="fl-chart" class="fl-chart fl-needs-live"></div>\n'
+        f"{_legend_html(data)}\n"
+        "</div>\n</div>\n"
+        f'<p class="fl-fallback-note">{t["fallback"]}</p>\n'
+        f"{_table_html(data, dates)}\n"
+        f"{events}"
+        f'<footer id="fl-attribution" class="fl-attribution">{_h(_attribution_text(data), max_len=5000)}'
+        "</footer>\n"
         "</main>\n"
-        f'<script type="application/json" id="fl-data">{blob}</script>\n'
+        + (f"{body_assets}\n" if body_assets else "")
+        + f'<script type="application/json" id="fl-data">{blob}</script>\n'
         f"<script>{js}</script>\n"
         "</body>\n</html>\n"
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,18 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 #: the three dates the issue names, and the reference figures' columns
 CHECK_DATES = ("2024-08-24", "2025-01-25", "2025-03-13")
+#: a figure of the caption: "1,252.8 km²" (no-break space)
+NUMBER = re.compile(r"(-?[\d,]+\.\d)\u00a0km\u00b2")
+
+
+def caption_figures(page) -> dict[str, float]:
+    """The caption's figures by status key (``total`` for their union), as numbers."""
+    out = {}
+    for span in page.locator("#fl-caption .fl-fig[data-status]").all():
+        m = NUMBER.search(span.inner_text())
+        assert m, span.inner_text()
+        out[span.get_attribute("data-status")] = float(m.group(1).replace(",", ""))
+    return out
 
 
 def in_ci() -> bool:

@@ -10,11 +10,9 @@ are written to ``artifacts/timeline-DATE.png``.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from .conftest import CHECK_DATES
+from .conftest import CHECK_DATES, caption_figures
 
 pytestmark = [pytest.mark.realdata, pytest.mark.browser, pytest.mark.slow]
 
@@ -25,20 +23,10 @@ MOVE = """(i) => new Promise((done) => {
   s.dispatchEvent(new Event("input", { bubbles: true }));
   requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t0)));
 })"""
-NUMBER = re.compile(r"(-?[\d,]+\.\d)\u00a0km\u00b2")
-
-
-def figures(page) -> dict[str, float]:
-    out = {}
-    for span in page.locator("#fl-caption .fl-fig[data-status]").all():
-        m = NUMBER.search(span.inner_text())
-        assert m, span.inner_text()
-        out[span.get_attribute("data-status")] = float(m.group(1).replace(",", ""))
-    return out
 
 
 def check_caption(page, date: str, ref: dict) -> None:
-    got = figures(page)
+    got = caption_figures(page)
     want = {"ua_controlled": ref["ua_controlled_km2"], "grey_zone": ref["grey_zone_km2"], "total": ref["union_km2"]}
     assert set(got) == set(want)
     for k, v in want.items():
@@ -52,7 +40,8 @@ def test_slider_at_three_dates_shows_the_reference_figures_fast_and_quietly(
     page = w.open(real_pages["inline"])
     dates = page.evaluate("window.frontlineTimeline.dates")
     assert len(dates) == 258
-    assert page.evaluate("window.frontlineTimeline.date") == dates[-1]  # opens on the latest date
+    data = page.evaluate("JSON.parse(document.getElementById('fl-data').textContent)")
+    assert page.evaluate("window.frontlineTimeline.date") == dates[data["peak"]]  # opens on the peak
     timings = {}
     for date in CHECK_DATES:
         i = dates.index(date)

@@ -68,6 +68,29 @@ def test_an_empty_layer_is_a_frame_with_nothing_and_zero():
     assert data["peak"] == 1
 
 
+def test_the_page_opens_on_the_peak_or_on_the_layer_in_force_at_start():
+    dates = ["2024-08-06", "2024-08-07", "2024-08-10", "2024-08-12"]
+    areas = [(0.0, 0.0), (77.7, 77.7), (77.7, 0.0), (77.7, 77.7)]  # the peak: the first of two equal largest
+    rows_ = [row for d, a in zip(dates, areas, strict=True) for row in rows([d], a)]
+    assert timeline_data(THEATRE, layers(dates), rows_)["open"] == 1
+    assert timeline_data(THEATRE, layers(dates), rows_, start="2024-08-11")["open"] == 2  # no layer on the 11th
+    assert timeline_data(THEATRE, layers(dates), rows_, start="2030-01-01")["open"] == 3
+    assert timeline_data(THEATRE, layers(dates), rows_, start="2024-08-06")["open"] == 0
+    with pytest.raises(InvalidInput, match=r"start date 2024-08-05 is before the first layer \(2024-08-06\)"):
+        timeline_data(THEATRE, layers(dates), rows_, start="2024-08-05")
+
+
+def test_the_bounds_are_those_of_the_ground_not_of_the_lines():
+    """A contact line can run far beyond the held ground (a whole front): the map fits the areas."""
+    far = {"type": "Feature", "properties": {"status": "front"},
+           "geometry": {"type": "LineString", "coordinates": [[30.0, 45.0], [35.1, 51.05]]}}
+    data = timeline_data(THEATRE, layers(["2024-08-06"], layer(square(35.0, 51.0), far)), rows(["2024-08-06"]))
+    w, s, e, n = data["bounds"]
+    assert w == 3500000 and s == 5100000 and e > 3500000 and n > 5100000
+    lines_only = timeline_data(THEATRE, layers(["2024-08-06"], layer(far)), rows(["2024-08-06"]))
+    assert lines_only["bounds"][:2] == [3000000, 4500000]
+
+
 def test_lines_are_drawn_not_measured():
     data = timeline_data(THEATRE, layers(["2024-08-06"]), rows(["2024-08-06"]))
     kinds = {(data["statuses"][p[0]]["key"], p[1]) for p in data["parts"]}
@@ -180,8 +203,10 @@ def test_no_payload_reaches_the_page_as_markup():
     blob = re.search(r'<script type="application/json" id="fl-data">(.*?)</script>', html, re.S).group(1)
     data = json.loads(blob)
     assert data["title"] == EVIL  # literal text, restored by JSON.parse, shown with textContent
-    assert all(e["url"] is None for e in data["events"][:-1])
-    assert data["events"][-1]["url"] == "https://example.org/ok?a=1&b=2"  # escaped in the blob, kept as text
+    assert data["events"][-1]["title"] == PAYLOADS[2]
+    # the one http(s) link, escaped in its attribute; the others are shown as text, never as links
+    assert re.findall(r'<a [^>]*href="(http[^"]*)"', html) == ["https://example.org/ok?a=1&amp;b=2"]
+    assert html.count('<li class="fl-event') == len(BAD_URLS) + 1
 
 
 def test_template_text_is_never_evaluated():
@@ -276,9 +301,11 @@ def test_cli_range_and_exit_codes(small_store, tmp_path, asset_cache):
     assert proc.returncode == 2
     proc = frontline("--layers", small_store, "timeline", "demo", "--tiles", "No.Such", "-o", out, env=env)
     assert proc.returncode == 2 and "unknown tiles" in proc.stderr
+    # an empty cache: the pinned Leaflet comes from the installed XStatic-Leaflet (the exit 3 without it is
+    # tested in-process in tests/render/test_commands.py)
     proc = frontline("--layers", small_store, "timeline", "demo", "--assets", "inline", "-o", out,
                      env={"FRONTLINE_ASSETS": str(tmp_path / "empty-cache")})
-    assert proc.returncode == 3 and "frontline assets fetch" in proc.stderr
+    assert proc.returncode == 0 and "/* leaflet@1.9.3/dist/leaflet.js */" in out.read_text(encoding="utf-8")
 
 
 def test_cli_tiles_by_name(small_store, tmp_path, asset_cache):
@@ -306,3 +333,48 @@ def test_the_timeline_never_loads_folium_or_pandas(small_store, tmp_path, asset_
                        text=True, timeout=120, env={**os.environ, "FRONTLINE_ASSETS": str(asset_cache)})
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip().splitlines()[-1] == "[]"
+
+
+# ---- what the file says without a script ---------------------------------------------------------------------------
+def test_the_file_describes_itself_and_allows_pinch_zoom():
+    html = timeline_html(evil_inputs(), asset_tags=CDN_TAGS)
+    viewport = re.search(r'<meta name="viewport" content="([^"]+)">', html).group(1)
+    assert "user-scalable" not in viewport and "maximum-scale" not in viewport
+    assert '<html lang="en">' in html
+    for name in ('name="description"', 'property="og:title"', 'property="og:description"',
+                 'property="og:type" content="website"', 'name="twitter:card" content="summary"'):
+        assert f"<meta {name}" in html, name
+    description = re.search(r'<meta name="description" content="([^"]*)">', html).group(1)
+    assert "6 Aug → 7 Aug 2024" in description and "155.4\u00a0km²" in description
+    assert "<img" not in description and "&lt;img" in description  # the title inside it, escaped
+
+
+def test_the_server_writes_caption_legend_table_and_attribution():
+    dates = ["2024-08-06", "2024-08-07", "2024-08-08"]
+    km2 = [(0.0, 0.0), (77.7, 77.7), (77.7, 77.7)]
+    rows_ = [row for d, a in zip(dates, km2, strict=True) for row in rows([d], a)]
+    t = Theatre("demo", "Demo", THEATRE.statuses, attribution=("Data: somebody",))
+    html = timeline_html(timeline_data(t, layers(dates), rows_), asset_tags=CDN_TAGS)
+    caption = re.search(r'<p id="fl-caption" class="fl-caption">(.*?)</p>', html).group(1)
+    assert '<strong class="fl-caption-date">7 August 2024</strong>' in caption  # the peak: the first largest
+    assert 'data-status="total">Total: 155.4\u00a0km²</span>' in caption
+    assert "<th scope=\"row\">6\u00a0Aug\u00a02024</th><td>0.0</td><td>0.0</td><td>0.0</td>" in html
+    assert ("<th scope=\"row\">7\u00a0Aug \u2192 8\u00a0Aug\u00a02024</th><td>77.7</td><td>77.7</td><td>155.4</td>"
+            in html)
+    assert html.count("<tr><th scope=\"row\">") == 2
+    assert "Total: Held + Contested" in html  # the chart's grey fill, in the legend
+    assert re.search(r'<footer id="fl-attribution" class="fl-attribution">Data: somebody · Areas on', html)
+    assert '<div class="fl-static-map" id="fl-static-map"></div>' in html
+
+
+def test_cdn_tags_go_last_and_deferred_inline_ones_stay_in_the_head(asset_cache):
+    from geo.render.assets import head_html
+
+    data = timeline_data(THEATRE, layers(["2024-08-06"]), rows(["2024-08-06"]))
+    cdn = timeline_html(data, asset_tags=head_html("cdn"))
+    head, body = cdn.split("</head>")
+    assert "cdn.jsdelivr.net/npm/leaflet" not in head.split('http-equiv="Content-Security-Policy"')[1].split(">", 1)[1]
+    assert re.search(r'<script defer src="https://cdn\.jsdelivr\.net/npm/leaflet@1\.9\.3/dist/leaflet\.js"', body)
+    assert body.index("leaflet.css") > body.index('id="fl-attribution"')
+    inline = timeline_html(data, asset_tags=head_html("inline"))
+    assert inline.index("leaflet@1.9.3/dist/leaflet.js") < inline.index("</head>")

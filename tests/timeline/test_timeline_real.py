@@ -83,7 +83,11 @@ def test_the_page_is_deterministic(real_timeline_store, real_pages, asset_cache,
 
 def test_the_same_layers_under_two_more_dates_grow_the_page_under_5_percent(
         timeline_shared, real_timeline_store, real_pages, asset_cache, tmp_path):
-    """Each day's layer imported again a year and two years later (the same geometry, 774 dates in all)."""
+    """Each day's layer imported again a year and two years later (the same geometry, 774 dates in all).
+
+    The figures table (readable without JavaScript) has a row per run of dates with the same figures, so it grows
+    with the dates by design: it is measured apart, and the rest of the page must grow under 5 %.
+    """
     store = tmp_path / "layers"
     shutil.copytree(real_timeline_store, store)
     copies = tmp_path / "copies"
@@ -100,8 +104,15 @@ def test_the_same_layers_under_two_more_dates_grow_the_page_under_5_percent(
                      env={"FRONTLINE_ASSETS": str(asset_cache)})
     assert proc.returncode == 0, proc.stderr
     assert "774 dates" in proc.stdout
-    before, after = real_pages["cdn"].stat().st_size, out.stat().st_size
-    growth = after / before - 1
-    print(f"258 dates {before:,} B, 774 dates {after:,} B: +{100 * growth:.2f}%")
+    def sizes(path):
+        html = path.read_bytes()
+        table = re.search(rb'<details class="fl-figures">.*?</details>', html, re.S).group(0)
+        return len(html), len(table)
+
+    (before, table_before), (after, table_after) = sizes(real_pages["cdn"]), sizes(out)
+    growth = (after - table_after) / (before - table_before) - 1
+    print(f"258 dates {before:,} B (table {table_before:,} B), 774 dates {after:,} B (table {table_after:,} B): "
+          f"+{100 * (after / before - 1):.2f}% in all, +{100 * growth:.2f}% without the table")
     assert len(_blob(out)["parts"]) == len(_blob(real_pages["cdn"])["parts"])
     assert growth < 0.05
+    assert table_after <= 3 * table_before + 200
