@@ -54,8 +54,8 @@ def social_card(inputs: dict, *, title: str | None = None, lang: str = "en") -> 
               help="Also write the static map as SVG (server-drawn, with title, legend, caption and credits) for "
                    "print desks; the PNG is written either way.")
 @map_options
-def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since, in_force, lang, as_of, tiles,
-            assets, title, width, height):
+def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since, compare, in_force, lang, as_of,
+            tiles, assets, title, width, height):
     """Write THEATRE's map of DATE with an iframe snippet, alt text and a static PNG for articles."""
     from ..errors import InvalidInput, MissingResource
     from ..render import assets as asset_cache
@@ -75,9 +75,11 @@ def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since
         raise InvalidInput(f"--base-url {base_url!r} must be an http(s) URL")
     t0 = time.perf_counter()
     store = store_from_ctx()
-    inputs = map_inputs(store, theatre, date, since=since, as_of=as_of, in_force=in_force)
+    if since and compare:
+        raise click.UsageError("--since and --compare draw different maps: give one of them")
+    inputs = map_inputs(store, theatre, date, since=since, as_of=as_of, in_force=in_force, compare=compare)
     notes = in_force_lines(inputs, since)
-    stem = default_name(theatre, date, since)
+    stem = default_name(theatre, date, since, compare)
     outdir.mkdir(parents=True, exist_ok=True)
     base = "" if base_url is None else base_url.rstrip("/") + "/"
     image = f"{base}{stem}.card.png"
@@ -88,7 +90,8 @@ def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since
     t = inputs["theatre"]
     totals = change_totals(inputs["changes"]) if since else None
     alt = alt_text(t, inputs["date"], inputs["areas_km2"], title=title, peak=inputs["peak"], since=since,
-                   totals=totals, requested_date=inputs.get("requested_date"), lang=lang)
+                   totals=totals, requested_date=inputs.get("requested_date"), lang=lang,
+                   range_km2=inputs.get("range_km2"), comparison=inputs.get("comparison"))
     (outdir / f"{stem}.alt.txt").write_text(alt + "\n", encoding="utf-8")
 
     png_path = outdir / f"{stem}.png"

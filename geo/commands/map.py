@@ -26,19 +26,25 @@ from ._common import DATE, THEATRE, as_of_option, in_force_option, lang_option, 
 CONTEXT_KINDS = ("border", "outlines", "settlements", "countries")
 
 
-def default_name(theatre: str, date: str, since: str | None) -> str:
-    """File stem of a map: ``kursk-2024-08-24`` or ``kursk-2024-08-24-since-2024-08-12``."""
-    return f"{theatre}-{date}" + (f"-since-{since}" if since else "")
+def default_name(theatre: str, date: str, since: str | None, compare: str | None = None) -> str:
+    """File stem of a map: ``kursk-2024-08-24``, ``kursk-2024-08-24-since-2024-08-12`` or
+    ``kursk-2024-08-24-vs-kursk-nzz``.
+    """
+    return f"{theatre}-{date}" + (f"-since-{since}" if since else "") + (f"-vs-{compare}" if compare else "")
 
 
 def map_inputs(store, theatre: str, date: str, *, since: str | None = None, as_of: str | None = None,
-               in_force: bool = False) -> dict:
+               in_force: bool = False, compare: str | None = None) -> dict:
     """Read everything a map of ``date`` needs from the store, as keyword arguments of ``build_map``.
 
     With ``in_force``, ``date`` (and ``since``) without a layer are read through the layer in force, the latest
     before it: ``date`` in the result is then the layer's date, ``requested_date`` the date asked for (the key
     is present only where the two differ, so that the page can say "last update D"), and ``since`` the date of
     the layer the change is measured from.
+
+    With ``compare`` (another theatre of the store: another source of the same ground), the comparison of the
+    two layers (:func:`geo.measure.compute_compare`, with the noise rules of ``diff``) replaces A's statuses on
+    the map: B's layer is the one of the same date, or with ``in_force`` the one in force on it.
     """
     from ..diff import peak_and_retaken
     from ..measure import compute_areas, compute_diff, load_settlements
@@ -65,7 +71,17 @@ def map_inputs(store, theatre: str, date: str, *, since: str | None = None, as_o
         since = summary["layer_date_a"]
     out = {"theatre": t, "collection": layer.collection, "date": layer.date, "areas_km2": row["areas_km2"],
            "total_km2": row["total_km2"], "sources": layer.sources, "context": context, "changes": changes,
-           "since": since, "peak": peak}
+           "since": since, "peak": peak, "range_km2": row.get("range_km2")}
+    if compare:
+        from ..measure import compute_compare
+
+        tb = store.theatre(compare)
+        b = store.read(compare, date, as_of=as_of, in_force=in_force)
+        result, summary = compute_compare(store, theatre, compare, layer.date, b.date, as_of=as_of,
+                                          with_features=True)
+        out["comparison"] = {"collections": result.collections(), "union": summary,
+                             "a": t.title, "b": tb.title, "attribution": list(tb.attribution),
+                             "sources": [{**src, "date": b.date} for src in b.sources]}
     if layer.date != date:
         out["requested_date"] = date
     return out
@@ -94,6 +110,9 @@ def map_options(f):
     f = lang_option(f)
     f = as_of_option(f)
     f = in_force_option(f)
+    f = click.option("--compare", "compare", type=THEATRE, default=None, metavar="THEATRE",
+                     help="Compare with another theatre of the store (another source): the ground both show, "
+                          "and each one's own, with their km² and IoU.")(f)
     f = click.option("--since", type=DATE, default=None, help="Also draw the ground gained and lost since DATE.")(f)
     return f
 
@@ -104,7 +123,7 @@ def map_options(f):
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Output file (default maps/THEATRE-DATE.html).")
 @map_options
-def command(theatre, date, output, since, in_force, lang, as_of, tiles, assets, title, width, height):
+def command(theatre, date, output, since, compare, in_force, lang, as_of, tiles, assets, title, width, height):
     """Render the interactive map of THEATRE on DATE as one HTML page."""
     from ..render.mapping import build_map, save_map
 
@@ -112,10 +131,12 @@ def command(theatre, date, output, since, in_force, lang, as_of, tiles, assets, 
         raise click.UsageError("give both --width and --height, or neither")
     t0 = time.perf_counter()
     store = store_from_ctx()
-    inputs = map_inputs(store, theatre, date, since=since, as_of=as_of, in_force=in_force)
+    if since and compare:
+        raise click.UsageError("--since and --compare draw different maps: give one of them")
+    inputs = map_inputs(store, theatre, date, since=since, as_of=as_of, in_force=in_force, compare=compare)
     notes = in_force_lines(inputs, since)
     m = build_map(**inputs, title=title, tiles=tiles, assets=assets, width=width, height=height, lang=lang)
-    path = save_map(m, output or Path("maps") / f"{default_name(theatre, date, since)}.html")
+    path = save_map(m, output or Path("maps") / f"{default_name(theatre, date, since, compare)}.html")
     size = path.stat().st_size
     click.echo(f"{path} ({size / 1024:.1f} KB, {time.perf_counter() - t0:.2f} s)")
     for line in notes:

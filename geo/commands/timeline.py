@@ -143,11 +143,13 @@ def opening_map(inputs: dict, data: dict) -> str:
                    "($FRONTLINE_ASSETS or ./.assets/cache; fill it with `frontline assets fetch`).")
 @click.option("--tiles", default="none", show_default=True, metavar="NAME|none",
               help="Basemap tiles by xyzservices name (e.g. CartoDB.Positron), or none.")
+@click.option("--compare", "compare", type=THEATRE, default=None, metavar="THEATRE",
+              help="Also draw another theatre's total (another source) on the chart, over the same dates.")
 @click.option("--start", "start", type=DATE, default=None,
               help="Date the page opens on (the latest layer on or before it; default: the peak).")
 @in_force_option
 @as_of_option
-def command(theatre, date_from, date_to, output, assets, tiles, start, in_force, as_of):
+def command(theatre, date_from, date_to, output, assets, tiles, compare, start, in_force, as_of):
     """Render one page for THEATRE's whole series: map, date slider, area chart and events."""
     from ..render.assets import head_html
     from ..render.timeline import timeline_data, timeline_html
@@ -165,6 +167,13 @@ def command(theatre, date_from, date_to, output, assets, tiles, start, in_force,
     if requested:
         notes.append(f"in force: {layer_note(requested, last)}")
     data = timeline_data(**inputs, tiles=tile_data, start=start)
+    if compare:
+        from ..measure import compute_areas
+        from ..render.timeline import compare_series
+
+        span = [d for d in store.dates(compare, as_of=as_of) if first <= d <= last]
+        data["compare"] = compare_series(store.theatre(compare), compute_areas(store, compare, span, as_of=as_of)
+                                         if span else [])
     html = timeline_html(data, asset_tags=asset_tags, static_map=opening_map(inputs, data),
                          last_update=(requested, last) if requested else None)
     path = write_atomic(output or Path("maps") / f"{theatre}-timeline.html", html)

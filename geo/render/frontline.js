@@ -190,16 +190,18 @@ var frontline = (function () {
       var style = line
         ? { color: st.colour, weight: 3, opacity: 0.95, fill: false }
         : { color: st.colour, weight: 1.2, opacity: 0.9, fillColor: st.colour, fillOpacity: 0.42 };
-      geo(f.g, { pane: line ? "fl-lines" : "overlayPane", className: "fl-s-" + f.s + (line ? " fl-line" : " fl-area"),
-        style: style }, f.t).addTo(map);
+      geo(f.g, { pane: line ? "fl-lines" : "overlayPane", className: "fl-s-" + f.s + (line ? " fl-line" : " fl-area") +
+        (st.claimed ? " fl-claimed" : ""), style: style }, f.t).addTo(map);
     });
+    // changes (gained, lost) and comparisons (both, only_a, only_b): lost and only_b are hatched, their second cue
     d.changes.forEach(function (f) {
-      var gained = f.k === "gained";
-      var col = gained ? c.gained : c.lost;
+      var col = c[f.k] || "#444444";
+      var hatched = f.k === "lost" || f.k === "only_b";
       geo(f.g, { pane: "fl-changes", className: "fl-change fl-" + f.k,
-        style: gained
-          ? { color: col, weight: 1.5, opacity: 1, fillColor: col, fillOpacity: 0.55 }
-          : { color: col, weight: 2, opacity: 1, dashArray: "5 4", fillColor: col, fillOpacity: 1 } }, f.t).addTo(map);
+        style: hatched
+          ? { color: col, weight: 2, opacity: 1, dashArray: "5 4", fillColor: col, fillOpacity: 1 }
+          : { color: col, weight: 1.5, opacity: 1, fillColor: col, fillOpacity: f.k === "both" ? 0.45 : 0.55 } },
+        f.t).addTo(map);
     });
     var labels = [];
     (ctx.countries || []).forEach(function (p) {

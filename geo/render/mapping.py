@@ -72,7 +72,7 @@ from .geometry import pack, zoom_for_bounds
 from .messages import msg
 from .payload import UNION, format_km2, map_payload, payload_key
 from .safe import clean_text, html_text, safe_url, script_json
-from .static_map import map_svg
+from .static_map import hatch_pattern, map_svg
 from .tiles import tile_provider  # noqa: F401  (part of this module's API)
 
 
@@ -123,6 +123,9 @@ class Overlay(Element):
             raise InvalidInput("the frontline overlay must sit in a folium Map inside a Figure")
         key = self.payload["key"]
         css = squeeze(_static("frontline.css"))
+        # claimed ground is hatched in its status's colour (the pattern is in the page's body: page_body)
+        css += "".join(f".fl-s-{k}.fl-claimed{{fill:url(#fl-hatch-s-{k})}}\n"
+                       for k, st in self.payload.get("statuses", {}).items() if st.get("claimed"))
         if self.width and self.height:
             css += (f"html,body{{width:{int(self.width)}px;height:{int(self.height)}px;min-height:0}}\n"
                     ".fl-mapbox{height:auto;flex:1 1 0}\n")
@@ -194,7 +197,8 @@ def _link(text: str, href: str | None) -> str:
 
 def _swatch(it: dict) -> str:
     colour = html_text(it.get("colour", "#444444"))
-    return f'<span class="fl-sw fl-sw-{html_text(it["kind"])}" style="--c:{colour}"></span>'
+    claimed = " fl-sw-claimed" if it.get("claimed") else ""
+    return f'<span class="fl-sw fl-sw-{html_text(it["kind"])}{claimed}" style="--c:{colour}"></span>'
 
 
 def figures_table(payload: dict) -> str:
@@ -247,6 +251,11 @@ def page_body(payload: dict, map_html: str) -> str:
     wide = map_svg(payload, width=760, height=520, font=13, id_prefix=f"fl-w-{key}").replace(
         "<svg ", tag.replace("<svg ", '<svg data-size="wide" '), 1).replace('class="fl-static-svg"',
                                                                            'class="fl-static-svg fl-static-wide"')
+    # hatch patterns of the live map: lost ground, B's own ground in a comparison, and each claimed status
+    col = payload["colours"]
+    claimed = [(k, st["colour"]) for k, st in payload.get("statuses", {}).items() if st.get("claimed")]
+    defs = (hatch_pattern("fl-hatch", col["lost"]) + hatch_pattern("fl-hatch-only_b", col.get("only_b", col["lost"]))
+            + "".join(hatch_pattern(f"fl-hatch-s-{k}", c) for k, c in claimed))
     return (
         f'<header class="fl-head"><h1 class="fl-title">{html_text(payload["title"])}</h1> '
         f'<p class="fl-date">{html_text(payload.get("span", ""))}</p></header>\n'
@@ -263,11 +272,7 @@ def page_body(payload: dict, map_html: str) -> str:
         f"{html_text(short, max_len=2000)}"
         f'</span></summary><ul class="fl-attr">{items}</ul></details>\n'
         "</footer>\n"
-        f'<svg class="fl-defs" width="0" height="0" aria-hidden="true" focusable="false"><defs>'
-        f'<pattern id="fl-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
-        f'<rect width="6" height="6" fill="{html_text(payload["colours"]["lost"])}" fill-opacity="0.18"/>'
-        f'<line x1="0" y1="0" x2="0" y2="6" stroke="{html_text(payload["colours"]["lost"])}" stroke-width="2.2"/>'
-        "</pattern></defs></svg>\n"
+        f'<svg class="fl-defs" width="0" height="0" aria-hidden="true" focusable="false"><defs>{defs}</defs></svg>\n'
     )
 
 
@@ -399,7 +404,8 @@ def build_map(theatre, collection: dict, *, date: str, areas_km2: dict, total_km
               change_status: str = UNION, peak: dict | None = None, title: str | None = None,
               tiles: str | None = None, assets: str = "cdn", assets_dir: str | os.PathLike | None = None,
               width: int | None = None, height: int | None = None, image: str | None = None,
-              requested_date: str | None = None, lang: str = "en") -> FrontlineMap:
+              requested_date: str | None = None, lang: str = "en", range_km2=None,
+              comparison: dict | None = None) -> FrontlineMap:
     """Build the map of a date (and of the change since ``since``) as a ``folium.Map``.
 
     Pure over plain data: it never opens the store. Parameters are those of
@@ -455,7 +461,7 @@ def build_map(theatre, collection: dict, *, date: str, areas_km2: dict, total_km
                           sources=sources, context=context, changes=changes, since=since,
                           change_status=change_status, peak=peak, title=title,
                           size=(int(width), int(height)) if width and height else None,
-                          requested_date=requested_date, lang=lang)
+                          requested_date=requested_date, lang=lang, range_km2=range_km2, comparison=comparison)
     if provider is not None and provider.get("attribution"):
         payload["attribution"].append({"label": msg(lang, "credit_tiles"), "text": clean_text(provider["attribution"]),
                                        "href": None})

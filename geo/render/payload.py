@@ -59,6 +59,12 @@ from .safe import class_token, clean_text, safe_url
 PAYLOAD_VERSION = 1
 GAINED_COLOUR = "#1b1464"
 LOST_COLOUR = "#c2185b"
+#: a comparison map: the ground both sources show, and each source's own (B's hatched: its second cue)
+BOTH_COLOUR = "#000000"  # at 0.45 over the map: a dark grey
+ONLY_A_COLOUR = "#92c5de"
+ONLY_B_COLOUR = "#e66101"
+COMPARE_KINDS = ("both", "only_a", "only_b")
+_COMPARE_COLOURS = {"both": BOTH_COLOUR, "only_a": ONLY_A_COLOUR, "only_b": ONLY_B_COLOUR}
 BORDER_COLOUR = "#333333"
 OUTLINE_COLOUR = "#8a8a8a"
 PLACE_COLOUR = "#222222"
@@ -150,7 +156,8 @@ def change_totals(changes: dict | None, status: str = UNION) -> dict:
 
 
 def figures(theatre, areas_km2: dict, *, peak: dict | None = None, since: str | None = None,
-            totals: dict | None = None, lang: str = "en") -> list[str]:
+            totals: dict | None = None, lang: str = "en", range_km2=None, comparison: dict | None = None
+            ) -> list[str]:
     """The figures of a map as short phrases, in order: each area status, the peak, the change.
 
     ``peak`` is ``{"date", "total_km2", "retaken_pct"}`` (as :func:`geo.diff.peak_and_retaken` gives for a
@@ -171,6 +178,18 @@ def figures(theatre, areas_km2: dict, *, peak: dict | None = None, since: str | 
         if s.kind == "area":
             out.append(messages.msg(lang, "figure", label=clean_text(s.label_in(lang)), km2=unit,
                                     value=format_km2(areas_km2.get(s.key, 0.0), lang)))
+    if range_km2 and getattr(theatre, "claimed_statuses", ()):
+        low = [clean_text(s.label_in(lang)) for s in theatre.statuses if s.kind == "area" and s.certainty != "claimed"]
+        high = [clean_text(s.label_in(lang)) for s in theatre.statuses if s.kind == "area"]
+        joiner = f" {messages.msg(lang, 'and')} "
+        out.append(messages.msg(lang, "range", low=format_km2(range_km2[0], lang), high=format_km2(range_km2[1], lang),
+                                km2=unit, low_label=joiner.join(low), high_label=joiner.join(high)))
+    if comparison:
+        u = comparison["union"]
+        out.append(messages.msg(lang, "compare_caption", both=format_km2(u["both_km2"], lang), km2=unit,
+                                a=comparison["a"], b=comparison["b"], only_a=format_km2(u["only_a_km2"], lang),
+                                only_b=format_km2(u["only_b_km2"], lang),
+                                iou=messages.number(u["iou"], 2, lang) if u.get("iou") is not None else "–"))
     if peak and peak.get("retaken_pct") is not None:
         out.append(messages.msg(lang, "retaken", value=format_km2(peak["total_km2"], lang), km2=unit,
                                 date=format_day(peak["date"], lang), pct=format_pct(peak["retaken_pct"], lang)))
@@ -267,7 +286,8 @@ def place_rank(props: dict, position: int) -> tuple:
 def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_km2: float | None = None,
                 sources=(), context: dict | None = None, changes: dict | None = None, since: str | None = None,
                 change_status: str = UNION, peak: dict | None = None, title: str | None = None,
-                size: tuple[int, int] | None = None, requested_date: str | None = None, lang: str = "en") -> dict:
+                size: tuple[int, int] | None = None, requested_date: str | None = None, lang: str = "en",
+                range_km2=None, comparison: dict | None = None) -> dict:
     """Build the payload of one map: everything the page draws and writes, as plain JSON-ready data.
 
     Parameters
@@ -304,6 +324,14 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
     lang : str
         The readers' language (:mod:`geo.render.messages`): every word, date and number of the payload, the
         theatre's labels and title from theatre.toml and the places' ``name:LANG`` where present.
+    range_km2 : (float, float), optional
+        ``[assessed, assessed and claimed]`` where the theatre has claimed statuses (``area``'s ``range_km2``): the
+        caption gives the range, and claimed ground is drawn hatched.
+    comparison : dict, optional
+        A comparison map (``map A DATE --compare B``): ``{"collections": Comparison.collections(), "union":
+        {both_km2, only_a_km2, only_b_km2, iou}, "a": name of A, "b": name of B, "attribution": [B's lines],
+        "sources": [B's version]}``. The ground both show is drawn in one style and each source's own in its own
+        (B's hatched), instead of A's statuses; A's lines are kept; the legend and caption give the three figures.
 
     Returns
     -------
@@ -337,6 +365,8 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
         if g is None or g.is_empty:
             continue
         if statuses[key].kind == "area":
+            if comparison:
+                continue  # the comparison's ground replaces A's statuses
             raw.extend((order[key], key, p) for p in polygons(g))
         else:
             lg = lines(g)
@@ -375,6 +405,21 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
             change_feats.append({"k": p["kind"], "g": gj,
                                  "t": [what[:1].upper() + what[1:],
                                        f"{format_km2(p.get('area_km2') or 0, lang)} {unit}"]})
+
+    if comparison:
+        names = {"both": messages.msg(lang, "compare_both"),
+                 "only_a": messages.msg(lang, "compare_only", name=comparison["a"]),
+                 "only_b": messages.msg(lang, "compare_only", name=comparison["b"])}
+        for kind in COMPARE_KINDS:
+            for f in comparison["collections"].get(kind, {}).get("features", []):
+                p = f.get("properties") or {}
+                if p.get("status") != UNION:
+                    continue
+                g = _shape(f.get("geometry"))
+                gj = geojson(quantise(g)) if g is not None and not g.is_empty else None
+                if gj is not None:
+                    change_feats.append({"k": kind, "g": gj,
+                                         "t": [names[kind], f"{format_km2(p.get('area_km2') or 0, lang)} {unit}"]})
 
     # --- the view: the layer and the change, else the theatre's bbox
     shapes = [r[2] for r in raw] + [_shape(f["g"]) for f in change_feats]
@@ -440,10 +485,18 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
     legend = []
     table = []
     drawn = {f["s"] for f in features}
+    if comparison:
+        u = comparison["union"]
+        for kind, value in (("both", u["both_km2"]), ("only_a", u["only_a_km2"]), ("only_b", u["only_b_km2"])):
+            legend.append({"kind": kind, "label": names[kind], "colour": _COMPARE_COLOURS[kind],
+                           "value": f"{format_km2(value, lang)} {unit}"})
     for s in theatre.statuses:
-        if s.kind == "area":
+        if s.kind == "area" and comparison:
+            table.append({"label": clean_text(s.label_in(lang)), "km2": round(float(areas_km2.get(s.key, 0.0)), 3)})
+        elif s.kind == "area":
             legend.append({"kind": "area", "s": class_token(s.key), "label": clean_text(s.label_in(lang)),
-                           "colour": s.colour, "value": f"{format_km2(areas_km2.get(s.key, 0.0), lang)} {unit}"})
+                           "colour": s.colour, "value": f"{format_km2(areas_km2.get(s.key, 0.0), lang)} {unit}",
+                           **({"claimed": True} if getattr(s, "certainty", "") == "claimed" else {})})
             row = {"label": clean_text(s.label_in(lang)), "km2": round(float(areas_km2.get(s.key, 0.0)), 3)}
             if totals is not None:
                 row.update(change_totals(changes, s.key))
@@ -469,6 +522,14 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
         note = clean_text(src.get("note"))
         if note:
             attribution.append({"label": messages.msg(lang, "credit_note"), "text": note, "href": None})
+    if comparison:
+        attribution += [{**_credit(a), "label": f"{comparison['b']}: "} for a in comparison.get("attribution", ())]
+        for src in comparison.get("sources", ()):
+            text = clean_text(src.get("source"))
+            if text:
+                attribution.append({**_credit(text), "label": f"{comparison['b']}: " + messages.msg(
+                    lang, "credit_layer", date=clean_text(src.get("date", date)),
+                    version=f" v{int(src['version'])}" if src.get("version") else "")})
 
     payload = {
         "v": PAYLOAD_VERSION,
@@ -482,13 +543,16 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
         "requested": clean_text(requested_date) if requested_date and requested_date != date else None,
         "since": clean_text(since) if since else None,
         "description": alt_text(theatre, date, areas_km2, title=title, peak=peak, since=since, totals=totals,
-                                requested_date=requested_date, lang=lang),
-        "caption": caption(theatre, areas_km2, peak=peak, since=since, totals=totals, lang=lang),
+                                requested_date=requested_date, lang=lang, range_km2=range_km2,
+                                comparison=comparison),
+        "caption": caption(theatre, areas_km2, peak=peak, since=since, totals=totals, lang=lang,
+                           range_km2=range_km2, comparison=comparison),
         "total": None if total_km2 is None else round(float(total_km2), 6),
         "table": {"rows": table, "total": None if total_km2 is None else round(float(total_km2), 3),
                   "change": totals, "since": format_day(since, lang) if since else None},
         "words": {k: messages.msg(lang, k) for k in PAGE_WORDS},
-        "statuses": {class_token(s.key): {"label": clean_text(s.label_in(lang)), "colour": s.colour, "kind": s.kind}
+        "statuses": {class_token(s.key): {"label": clean_text(s.label_in(lang)), "colour": s.colour, "kind": s.kind,
+                                          "claimed": getattr(s, "certainty", "assessed") == "claimed"}
                      for s in theatre.statuses},
         "features": features,
         "changes": change_feats,
@@ -497,7 +561,7 @@ def map_payload(theatre, collection: dict, *, date: str, areas_km2: dict, total_
         "attribution": attribution,
         "bounds": leaflet_bounds(view),
         "colours": {"gained": GAINED_COLOUR, "lost": LOST_COLOUR, "border": BORDER_COLOUR,
-                    "outlines": OUTLINE_COLOUR, "place": PLACE_COLOUR},
+                    "outlines": OUTLINE_COLOUR, "place": PLACE_COLOUR, **_COMPARE_COLOURS},
     }
     payload["key"] = payload_key(payload)
     return payload

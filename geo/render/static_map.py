@@ -184,17 +184,31 @@ def _wrap(text: str, width_px: float, size: float) -> list[str]:
     return textwrap.wrap(text, per_line) or [""]
 
 
+def hatch_pattern(pid: str, colour: str) -> str:
+    """An SVG hatch pattern (a light fill and diagonal strokes of ``colour``): the second cue of a fill.
+
+    Examples
+    --------
+    >>> hatch_pattern("h", "#c2185b").startswith('<pattern id="h"')
+    True
+    """
+    c = html_text(colour)
+    return (f'<pattern id="{html_text(pid)}" width="6" height="6" patternUnits="userSpaceOnUse" '
+            f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{c}" fill-opacity="0.18"/>'
+            f'<line x1="0" y1="0" x2="0" y2="6" stroke="{c}" stroke-width="2.2"/></pattern>')
+
+
 def _swatch(item: dict, x: float, y: float, size: float, hatch: str) -> str:
     """A legend swatch: a filled box for areas and changes (hatched for lost ground), a line, or a dot."""
     c = html_text(item.get("colour", "#444444"))
     kind = item.get("kind")
     w, h = size * 1.4, size * 0.85
-    if kind in ("area", "gained"):
+    if kind in ("area", "gained", "both", "only_a"):
         op = "0.42" if kind == "area" else "0.55"
         return (f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{c}" fill-opacity="{op}" '
                 f'stroke="{c}" stroke-width="1.2"/>')
-    if kind == "lost":
-        return (f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="url(#{hatch})" '
+    if kind in ("lost", "only_b"):
+        return (f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="url(#{hatch}-{kind})" '
                 f'stroke="{c}" stroke-width="1.5" stroke-dasharray="3 2"/>')
     if kind == "place":
         return f'<circle cx="{x + w / 2:.1f}" cy="{y + h / 2:.1f}" r="3" fill="{c}"/>'
@@ -260,10 +274,9 @@ def map_svg(payload: dict, *, width: int = 760, height: int = 520, standalone: b
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {total_h}" width="{width}" '
            f'height="{total_h}" class="fl-static-svg" font-family="system-ui, -apple-system, \'Segoe UI\', '
            f'Roboto, Arial, sans-serif">',
-           f'<defs><pattern id="{hatch}" width="6" height="6" patternUnits="userSpaceOnUse" '
-           f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{col.get("lost", "#c2185b")}" '
-           f'fill-opacity="0.18"/><line x1="0" y1="0" x2="0" y2="6" stroke="{col.get("lost", "#c2185b")}" '
-           f'stroke-width="2.2"/></pattern>'
+           "<defs>" + "".join(hatch_pattern(f"{hatch}-{k}", col.get(k, "#c2185b")) for k in ("lost", "only_b"))
+           + "".join(hatch_pattern(f"{hatch}-s-{k}", st["colour"]) for k, st in payload.get("statuses", {}).items()
+                     if st.get("claimed")) +
            f'<clipPath id="{clip}"><rect x="{frame[0]}" y="{frame[1]}" width="{frame[2] - frame[0]}" '
            f'height="{frame[3] - frame[1]}"/></clipPath></defs>']
     if standalone:
@@ -294,15 +307,17 @@ def map_svg(payload: dict, *, width: int = 760, height: int = 520, standalone: b
         c = st.get("colour", "#444444")
         if st.get("kind") == "line":
             continue
-        path(f["g"], f'fill="{c}" fill-opacity="0.42" fill-rule="evenodd" stroke="{c}" stroke-width="1.2"')
+        fill = f'url(#{hatch}-s-{f["s"]})' if st.get("claimed") else c
+        path(f["g"], f'fill="{fill}" fill-opacity="{1 if st.get("claimed") else 0.42}" fill-rule="evenodd" '
+                     f'stroke="{c}" stroke-width="1.2"')
     for f in payload.get("changes", []):
-        if f["k"] == "gained":
-            c = col.get("gained", "#1b1464")
-            path(f["g"], f'fill="{c}" fill-opacity="0.55" fill-rule="evenodd" stroke="{c}" stroke-width="1.5"')
-        else:
-            c = col.get("lost", "#c2185b")
-            path(f["g"], f'fill="url(#{hatch})" fill-rule="evenodd" stroke="{c}" stroke-width="2" '
+        c = col.get(f["k"], "#444444")
+        if f["k"] in ("lost", "only_b"):  # hatched, with a dashed edge: their second cue
+            path(f["g"], f'fill="url(#{hatch}-{f["k"]})" fill-rule="evenodd" stroke="{c}" stroke-width="2" '
                          'stroke-dasharray="5 4"')
+        else:
+            op = "0.45" if f["k"] == "both" else "0.55"
+            path(f["g"], f'fill="{c}" fill-opacity="{op}" fill-rule="evenodd" stroke="{c}" stroke-width="1.5"')
     for f in payload.get("features", []):
         st = statuses.get(f["s"], {})
         if st.get("kind") == "line":

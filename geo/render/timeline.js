@@ -171,14 +171,45 @@
         weight: c.kind === "border" ? 1.6 : 0.8, dashArray: c.kind === "border" ? "6 4" : null, opacity: 0.8
       }).addTo(map);
     });
-    data.context.places.forEach(function (p) {
-      L.circleMarker(latLng(p.point), {
+    var placeLabels = data.context.places.map(function (p) {
+      var dot = L.circleMarker(latLng(p.point), {
         pane: "fl-context", renderer: renderer, radius: 2.5, color: "#222222", weight: 1, fillOpacity: 1,
         interactive: false
       }).bindTooltip(el("span", "fl-place-name", p.name), {
         permanent: true, direction: "right", offset: [4, 0], className: "fl-place"
       }).addTo(map);
+      return dot;
     });
+    // Labels in rank order: one that would overlap a label or dot kept before it, or leave the map, is dropped
+    // with its dot (as frontline.js does on the date maps).
+    function declutter() {
+      var frame = map.getContainer().getBoundingClientRect();
+      var kept = [], gap = 3;
+      function hit(r) {
+        return kept.some(function (k) {
+          return r.left - gap < k.right && r.right + gap > k.left && r.top - gap < k.bottom && r.bottom + gap > k.top;
+        });
+      }
+      placeLabels.forEach(function (dot) {
+        var node = dot.getTooltip() && dot.getTooltip().getElement();
+        var path = dot.getElement ? dot.getElement() : null;
+        if (!node) { return; }
+        node.style.visibility = "";
+        if (path) { path.style.visibility = ""; }
+        var r = node.getBoundingClientRect(), d = path ? path.getBoundingClientRect() : null;
+        var inside = r.left >= frame.left + 2 && r.right <= frame.right - 2 && r.top >= frame.top + 2 &&
+          r.bottom <= frame.bottom - 2;
+        if (!inside || hit(r) || (d && hit(d))) {
+          node.style.visibility = "hidden";
+          if (path) { path.style.visibility = "hidden"; }
+        } else {
+          kept.push(r);
+          if (d) { kept.push(d); }
+        }
+      });
+    }
+    map.on("zoomend moveend resize", declutter);
+    setTimeout(declutter, 0);
 
     // Attribution on the map: Leaflet, as plain text, and the tiles' line when there are tiles (their licence asks
     // for it on the map). Never Leaflet's own control: it inserts HTML, and its default prefix draws a flag. The
@@ -270,6 +301,18 @@
     var dSpan = Math.max(days[n - 1] - days[0], 1);
     var maxTotal = 0;
     for (var k = 0; k < n; k++) { maxTotal = Math.max(maxTotal, totalAt(k)); }
+    // a second source (timeline --compare): its union over its own dates, on the same axes
+    var cmp = data.compare || null;
+    var cmpDays = [];
+    if (cmp) {
+      var cacc = Math.round((Date.UTC(+cmp.start.slice(0, 4), +cmp.start.slice(5, 7) - 1, +cmp.start.slice(8, 10)) -
+        t0) / DAY);
+      cmp.steps.forEach(function (s, j) {
+        cacc += s;
+        cmpDays.push(cacc);
+        maxTotal = Math.max(maxTotal, cmp.totals[j]);
+      });
+    }
     function niceStep(max) {
       var raw = max / 4, p = Math.pow(10, Math.floor(Math.log10(raw)));
       var m = [1, 2, 2.5, 5, 10].filter(function (q) { return q * p >= raw; })[0];
@@ -339,6 +382,14 @@
         line.style.stroke = colourOf(statuses[si]);
         gSeries.appendChild(line);
       });
+      if (cmp) {
+        var cp = [];
+        for (var ci = 0; ci < cmpDays.length; ci++) {
+          if (cmpDays[ci] < days[0] || cmpDays[ci] > days[n - 1]) { continue; }
+          cp.push(r2(X(cmpDays[ci])) + "," + r2(Y(cmp.totals[ci])));
+        }
+        if (cp.length) { gSeries.appendChild(svg("polyline", { points: cp.join(" "), class: "fl-series-compare" })); }
+      }
       // the peak, its label kept inside the chart
       var px = X(days[peak]), py = Y(totalAt(peak));
       gSeries.appendChild(svg("circle", { cx: r2(px), cy: r2(py), r: 4, class: "fl-peak" }));

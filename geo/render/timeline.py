@@ -426,13 +426,19 @@ def _context(context: Mapping, bounds: list[int]) -> dict:
                 enc = encode_part(p) if p.geom_type == "LineString" else None
                 if enc:
                     out["lines"].append({"kind": kind, "line": enc[1][0]})
+    from .payload import place_rank
+
     fc = context.get("settlements") or {}
-    for f in fc.get("features", []) or []:
+    ranked = []
+    for i, f in enumerate(fc.get("features", []) or []):
         pt = _point(f.get("geometry"))
-        name = clean_text((f.get("properties") or {}).get("name"), max_len=80)
+        props = f.get("properties") or {}
+        name = clean_text(props.get("name"), max_len=80)
         if pt and name:
-            out["places"].append({"name": name, "point": pt})
-    out["places"].sort(key=lambda p: (p["name"], p["point"]))
+            ranked.append((place_rank(props, i), {"name": name, "point": pt}))
+    # in rank order (explicit rank, population, kind, the file's order): the page drops the lower-ranked labels
+    # that would overlap one drawn before them or leave the map
+    out["places"] = [p for _, p in sorted(ranked, key=lambda r: r[0])]
     return out
 
 
@@ -509,6 +515,7 @@ TEXT = {
     "hint_wheel": "Use ctrl + scroll to zoom the map",
     "hint_wheel_mac": "Use \u2318 + scroll to zoom the map",
     "last_update": "Last update {date} (the layer in force on {asked})",
+    "compare_legend": "Total of {name} (the other source)",
 }
 SEP = " \u00b7 "
 
@@ -657,10 +664,35 @@ def _legend_html(data: Mapping) -> str:
     total = TEXT["total_legend"].format(labels=" + ".join(_area_labels(data)))
     items.append('<li class="fl-legend-item"><span class="fl-swatch fl-swatch-total" aria-hidden="true"></span>'
                  f'<span class="fl-legend-label">{_h(total)}</span></li>')
+    if data.get("compare"):
+        label = TEXT["compare_legend"].format(name=data["compare"]["label"])
+        items.append('<li class="fl-legend-item"><span class="fl-swatch fl-swatch-compare" aria-hidden="true">'
+                     f'</span><span class="fl-legend-label">{_h(label)}</span></li>')
     if data["events"]:
         items.append('<li class="fl-legend-item"><span class="fl-swatch fl-swatch-event" aria-hidden="true">'
                      f'</span><span class="fl-legend-label">{_h(TEXT["event"])}</span></li>')
     return '<ul class="fl-legend">' + "".join(items) + "</ul>"
+
+
+def compare_series(theatre_b, areas_b: Sequence[Mapping]) -> dict:
+    """A second source's union over its dates, for the chart (``timeline --compare B``): its title, its first
+    date and day steps (as the page's own dates), and its totals in km² (1e-3).
+
+    Examples
+    --------
+    >>> from geo.theatre import Theatre, Status
+    >>> t = Theatre("b", "Source B", (Status("held", "Held", "#112233"),))
+    >>> compare_series(t, [{"date": "2024-08-06", "total_km2": 1.0}, {"date": "2024-08-09", "total_km2": 2.5}])
+    {'label': 'Source B', 'start': '2024-08-06', 'steps': [0, 3], 'totals': [1.0, 2.5]}
+    """
+    rows = sorted(areas_b, key=lambda r: r["date"])
+    if not rows:
+        raise InvalidInput("the compared theatre has no layer in the page's range")
+    first = dt.date.fromisoformat(rows[0]["date"])
+    days = [(dt.date.fromisoformat(r["date"]) - first).days for r in rows]
+    return {"label": clean_text(theatre_b.title, max_len=200), "start": rows[0]["date"],
+            "steps": [0] + [b - a for a, b in zip(days, days[1:], strict=False)],
+            "totals": [round(float(r["total_km2"]), 3) for r in rows]}
 
 
 def _swatch_css(data: Mapping) -> str:

@@ -47,7 +47,19 @@ def site(tmp_path_factory, run_cli_module):
     store = root / "layers"
     shutil.copytree(REPO / "layers" / "kursk", store / "kursk", ignore=shutil.ignore_patterns("cache", "lock"))
     L = ("--layers", store)
-    for args in (("map", "kursk", DATE, "-o", root / "map.html", "--assets", "inline"),
+    # a second source of the same ground for the comparison map: the reconstruction's 13 Sep layer as its 24 Aug
+    shutil.copytree(store / "kursk", store / "kursk-b")
+    toml = (store / "kursk-b" / "theatre.toml").read_text(encoding="utf-8")
+    (store / "kursk-b" / "theatre.toml").write_text(toml.replace(
+        'title.en = "Kursk incursion, 2024-2025 (approximate reconstruction)"', 'title.en = "Second source"'),
+        encoding="utf-8")
+    code, err = run_cli_module(*L, "import", "kursk-b", REPO / "layers" / "kursk" / "2024-09-13.geojson",
+                               "--date", DATE, "--source", "https://example.org/second-source")
+    assert code == 0, err
+    for args in (
+                 ("map", "kursk", DATE, "--compare", "kursk-b", "-o", root / "compare.html", "--assets", "inline"),
+                 ("timeline", "kursk", "--compare", "kursk-b", "-o", root / "timeline-compare.html",
+                  "--assets", "inline"),("map", "kursk", DATE, "-o", root / "map.html", "--assets", "inline"),
                  ("map", "kursk", DATE, "--since", SINCE, "-o", root / "change.html", "--assets", "inline"),
                  ("map", "kursk", DATE, "-o", root / "map-cdn.html"),
                  ("embed", "kursk", DATE, "--since", SINCE, "-o", root / "embed", "--assets", "inline",
@@ -175,7 +187,7 @@ def box(page, selector):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("name", ["map", "change"])
+@pytest.mark.parametrize("name", ["map", "change", "compare"])
 def test_map_pages_at_each_width(reader, name, width):
     page, log = reader(f"{name}.html", width)
     page.wait_for_selector("html.fl-live", timeout=10_000)
@@ -246,7 +258,7 @@ def test_cdn_blocked_leaves_the_static_map_and_no_error(reader, width):
 
 
 @pytest.mark.parametrize("width", (375, 1280))
-@pytest.mark.parametrize("name", ["map.html", "change.html", "embed/article.html"])
+@pytest.mark.parametrize("name", ["map.html", "change.html", "compare.html", "embed/article.html"])
 def test_axe_reports_no_serious_or_critical_violation(reader, name, width):
     axe = need_tool(npm_dir() / "node_modules" / "axe-core" / "axe.min.js")
     page, _ = reader(name, width, bypass_csp=True, wait="body")
@@ -262,7 +274,8 @@ def test_html_validate_finds_no_error(site):
     tool = need_tool(npm_dir() / "node_modules" / "html-validate" / "bin" / "html-validate.mjs")
     root, stem = site
     config = REPO / "tests" / "browser" / "htmlvalidate.json"
-    files = [root / "map.html", root / "change.html", root / "map-cdn.html", root / "embed" / f"{stem}.html"]
+    files = [root / "map.html", root / "change.html", root / "compare.html", root / "map-cdn.html",
+             root / "embed" / f"{stem}.html"]
     r = subprocess.run(["node", str(tool), "--config", str(config), "--formatter", "json", *map(str, files)],
                        capture_output=True, text=True, timeout=120)
     report = json.loads(r.stdout or "[]")
@@ -372,3 +385,24 @@ def test_embed_png_and_svg_are_still_images_with_the_whole_attribution(site, rea
     words = " ".join(html_lib.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg))
     for line in ("State border: Natural Earth (public domain)", "Town positions: GeoNames (CC BY 4.0)"):
         assert line in words
+
+
+def test_comparison_map_shows_both_sources_and_their_figures(reader):
+    page, log = reader("compare.html", 1280)
+    page.wait_for_selector("html.fl-live")
+    assert page.locator("path.fl-both").count() == 1 and page.locator("path.fl-only_a").count() >= 1
+    legend = page.inner_text(".fl-legend")
+    assert "Both sources" in legend and "Only Second source" in legend
+    caption = page.inner_text(".fl-caption")
+    assert "both sources:" in caption and "agreement (IoU):" in caption
+    credits = page.eval_on_selector_all(".fl-attr li", "ls => ls.map(l => l.textContent)")
+    assert any(c.startswith("Second source: Layer 2024-08-24") for c in credits)
+    assert not log["errors"]
+
+
+def test_timeline_draws_the_second_source_on_the_chart(reader):
+    page, log = reader("timeline-compare.html", 1280, wait="#fl-chart svg")
+    assert page.locator("polyline.fl-series-compare").count() == 1
+    assert "Total of Second source" in page.inner_text(".fl-legend")
+    shot(page, "timeline-compare-1280")
+    assert not log["errors"]

@@ -233,3 +233,45 @@ def test_a_layer_in_force_says_last_update():
     html = render_html(build_map(**small_inputs(), requested_date="2024-09-05"))
     assert '<p class="fl-date">5 Sep 2024 · last update 1 Sep 2024</p>' in html
     assert "last update" not in map_payload(**small_inputs(), requested_date="2024-09-01")["span"]
+
+
+def test_comparison_map_draws_both_and_each_sources_own_ground():
+    import shapely
+
+    sq = shapely.box(35.0, 51.0, 35.1, 51.1)
+    only_a = shapely.box(35.1, 51.0, 35.15, 51.1)
+    col = {k: {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"kind": k, "status": "union", "area_km2": v},
+         "geometry": json.loads(shapely.to_geojson(g))}]} for k, v, g in
+        (("both", 78.0, sq), ("only_a", 39.0, only_a), ("only_b", 0.0, shapely.Polygon()))}
+    union = {"both_km2": 78.0, "only_a_km2": 39.0, "only_b_km2": 0.0, "iou": 0.6667}
+    cmp = {"collections": col, "union": union, "a": "DeepState", "b": "ISW", "attribution": ["ISW maps"],
+           "sources": [{"version": 3, "source": "https://example.org/isw", "date": "2024-09-01"}]}
+    p = map_payload(**small_inputs(), comparison=cmp)
+    assert [c["k"] for c in p["changes"]] == ["both", "only_a"]  # the empty only_b draws nothing
+    assert not [f for f in p["features"] if p["statuses"][f["s"]]["kind"] == "area"]  # A's statuses replaced
+    legend = {i["kind"]: (i["label"], i["value"]) for i in p["legend"]}
+    assert legend["both"] == ("Both sources", "78.0 km²") and legend["only_a"] == ("Only DeepState", "39.0 km²")
+    assert legend["only_b"] == ("Only ISW", "0 km²")
+    assert "both sources: 78.0 km² · only DeepState: 39.0 km² · only ISW: 0 km² · agreement (IoU): 0.67" in p["caption"]
+    credits = [a["label"] + a["text"] for a in p["attribution"]]
+    assert "ISW: ISW maps" in credits and "ISW: Layer 2024-09-01 v3: https://example.org/isw" in credits
+    html = render_html(build_map(**small_inputs(), comparison=cmp))
+    assert 'id="fl-hatch-only_b"' in html
+
+
+def test_claimed_ground_is_hatched_and_the_caption_gives_the_range():
+    from geo.theatre import Status, Theatre
+
+    t = Theatre("demo", "Demo", (Status("held", "Held", "#1f6fb4"),
+                                 Status("contested", "Contested", "#f0a830", certainty="claimed")))
+    kw = {**small_inputs(), "theatre": t}
+    p = map_payload(**kw, range_km2=[78.01, 234.01])
+    assert "78.0–234 km² (Held – Held and Contested)" in p["caption"]
+    assert p["statuses"]["contested"]["claimed"] is True and p["statuses"]["held"]["claimed"] is False
+    html = render_html(build_map(**kw, range_km2=[78.01, 234.01]))
+    assert ".fl-s-contested.fl-claimed{fill:url(#fl-hatch-s-contested)}" in html
+    assert 'id="fl-hatch-s-contested"' in html and "fl-sw-claimed" in html
+    from geo.render.static_map import map_svg
+
+    assert 'fill="url(#t-hatch-s-contested)"' in map_svg(p, id_prefix="t")

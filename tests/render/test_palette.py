@@ -83,7 +83,7 @@ def test_lost_ground_carries_a_second_cue_in_both_renderings():
     p = map_payload(t, {"type": "FeatureCollection", "features": []}, date="2024-08-24", areas_km2={},
                     changes=change, since="2024-08-20")
     svg = map_svg(p, id_prefix="t")
-    assert re.search(r'<path d="M[^"]+" fill="url\(#t-hatch\)"[^>]*stroke-dasharray="5 4"', svg)
+    assert re.search(r'<path d="M[^"]+" fill="url\(#t-hatch-lost\)"[^>]*stroke-dasharray="5 4"', svg)
 
 
 def contrast(fg: str, bg: str) -> float:
@@ -106,3 +106,15 @@ def test_text_colours_meet_wcag_aa():
     assert all(r >= 4.5 for r in ratios.values()), ratios
     assert contrast("#5c5c5c", BACKGROUND) >= 4.5
     assert contrast("#222222", BACKGROUND) >= 4.5  # place labels on the map's background
+
+
+def test_comparison_classes_stay_apart_under_every_simulation():
+    """A comparison map: the ground both sources show and A's own at least dE 20 apart; B's own is hatched."""
+    from geo.render.payload import BOTH_COLOUR, ONLY_A_COLOUR
+
+    both, only_a = drawn(BOTH_COLOUR, 0.45), drawn(ONLY_A_COLOUR, 0.55)
+    worst = {k: delta_e(simulate(both, k), simulate(only_a, k)) for k in SIMULATIONS}
+    print("\nboth/only A:", {k: round(v, 1) for k, v in worst.items()})
+    assert min(worst.values()) >= 20, worst
+    css = resources.files("geo.render").joinpath("frontline.css").read_text()
+    assert ".fl-only_b{fill:url(#fl-hatch-only_b)}" in css
