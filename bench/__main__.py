@@ -74,6 +74,7 @@ def main(argv=None) -> int:
     ap.add_argument("--cli-runs", type=int, default=None, help="runs of each whole process (default 15; quick 2)")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     ap.add_argument("--no-growth", action="store_true", help="skip the synthetic growth series")
+    ap.add_argument("--no-animate", action="store_true", help="skip the animation benchmark (frontline animate)")
     ap.add_argument("--shared", default=None, help="the shared Kursk data folder")
     a = ap.parse_args(argv)
     if a.layers_limit is not None and a.layers_limit < 2:
@@ -94,6 +95,10 @@ def main(argv=None) -> int:
         work = Path(tmp)
         res["real"] = real_benchmark(work / "real", shared, limit=a.layers_limit, repeat=repeat,
                                      cli_runs=cli_runs, log=log)
+        if not a.no_animate:
+            from .animate import animate_benchmark
+
+            res["animate"] = animate_benchmark(work / "animate", shared, limit=a.layers_limit, log=log)
         if not a.no_growth:
             log("growth")
             res["growth"] = run_growth(work, shared, quick=a.quick, log=log)

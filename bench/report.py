@@ -77,6 +77,10 @@ def markdown(res: dict) -> str:
             lines.append(f"| {p['dates']:,} | {p['vertices']:,} | {p['import_s']:.2f} s | {p['area_s']:.2f} s | "
                          f"{p['changes_s']:.2f} s | {p['timeline_s']:.2f} s | {_mb(p['input_bytes'])} | "
                          f"{_mb(p['store_bytes'])} | {_mb(p['timeline_bytes'])} | {maps} |")
+    if res.get("animate"):
+        from .animate import markdown as animate_markdown
+
+        lines += animate_markdown(res["animate"])
     return "\n".join(lines) + "\n"
 
 

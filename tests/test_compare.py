@@ -298,3 +298,22 @@ def test_real_series_against_the_reconstruction(sources, run_cli, capsys):
     with capsys.disabled():
         r = run_cli("--layers", sources, "compare", "kursk", "kursk-recon", "--all")
         print("\n" + r.output)
+
+
+def test_compare_in_force_reads_each_side_through_its_layer_in_force(run_cli, tmp_path):
+    from pathlib import Path
+
+    REPO_LAYERS = Path(__file__).resolve().parents[1] / "layers"
+    root = tmp_path / "layers"
+    shutil.copytree(REPO_LAYERS / "kursk", root / "kursk", ignore=shutil.ignore_patterns("cache", "lock"))
+    shutil.copytree(REPO_LAYERS / "kursk", root / "kursk-b", ignore=shutil.ignore_patterns("cache", "lock"))
+    # 2024-08-25 has no layer on either side: without --in-force an error, with it the layers of 2024-08-24
+    bad = run_cli("--layers", root, "compare", "kursk", "kursk-b", "2024-08-25", "--json")
+    assert bad.exit_code == 1
+    r = run_cli("--layers", root, "compare", "kursk", "kursk-b", "2024-08-25", "--in-force", "--json")
+    assert r.exit_code == 0, r.stderr
+    j = r.json()
+    assert (j["date"], j["date_a"], j["date_b"]) == ("2024-08-25", "2024-08-24", "2024-08-24")
+    assert j["only_a_km2"] == 0 and j["only_b_km2"] == 0 and j["iou"] == 1
+    s = run_cli("--layers", root, "compare", "kursk", "kursk-b", "--all", "--in-force", "--json").json()
+    assert [d["date"] for d in s["dates"]] == sorted(p.stem for p in (root / "kursk").glob("20*.geojson"))

@@ -17,6 +17,7 @@ from ._common import (
     date_range_options,
     emit_json,
     fmt_km2,
+    in_force_option,
     noise_options,
     plain,
     store_from_ctx,
@@ -37,14 +38,20 @@ CSV_FIELDS = ("area_a_km2", "area_b_km2", "both_km2", "only_a_km2", "only_b_km2"
 @click.option("--by", "by", type=click.Choice(["region"]), default=None,
               help="Split each figure by A's named regions.")
 @noise_options("Parts of only-A or only-B")
+@in_force_option
 @as_of_option
 @click.option("--json", "as_json", is_flag=True, help="JSON with a schema key (frontline.compare/v1).")
 @click.option("--csv", "as_csv", is_flag=True, help="A row per date, status (and region).")
 @click.option("--geojson", "geojson_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the geometries (kind both/only_a/only_b, status, area_km2) of DATE to FILE.")
-def command(theatre_a, theatre_b, date, all_dates, date_from, date_to, statuses, by, min_area, tolerance, as_of,
-            as_json, as_csv, geojson_out):
-    """Compare source A's layer with source B's on DATE (or --all dates both have)."""
+def command(theatre_a, theatre_b, date, all_dates, date_from, date_to, statuses, by, min_area, tolerance, in_force,
+            as_of, as_json, as_csv, geojson_out):
+    """Compare source A's layer with source B's on DATE (or --all dates both have).
+
+    With --in-force, a side without a layer on DATE is read through the layer in force on it (the latest before
+    it); with --all, the dates are then those either side has, from the later of the two first layers on, each
+    side read through its layer in force (``date_a``/``date_b`` name the layers compared).
+    """
     from ..area import theatre_centre
     from ..measure import common_dates, compare_series, compute_compare
     from ._common import check_date_range
@@ -62,12 +69,32 @@ def command(theatre_a, theatre_b, date, all_dates, date_from, date_to, statuses,
     ta, tb = store.theatre(theatre_a), store.theatre(theatre_b)
     opts = {"as_of": as_of, "statuses": statuses or None, "min_area_km2": min_area, "tolerance_m": tolerance,
             "by_region": by == "region"}
-    if all_dates:
+    if all_dates and in_force:
+        from ..dates import in_force as layer_in_force
+        from ..dates import in_range
+        from ..errors import NotFound
+
+        da, db = store.dates(theatre_a, as_of=as_of), store.dates(theatre_b, as_of=as_of)
+        start = max(da[0], db[0]) if da and db else None
+        dates = in_range(sorted(set(da) | set(db)), start=max(filter(None, (start, date_from))) if start else None,
+                         end=date_to) if start else []
+        if not dates:
+            raise NotFound(f"theatres {theatre_a!r} and {theatre_b!r} have no date on which both have a layer "
+                           "in force")
+        pairs = [(layer_in_force(da, d), layer_in_force(db, d)) for d in dates]
+        rows = compare_series(store, theatre_a, theatre_b, pairs, **opts)
+        for row, d in zip(rows, dates, strict=True):
+            row["date"] = d
+    elif all_dates:
         dates = common_dates(store, theatre_a, theatre_b, as_of=as_of, start=date_from, end=date_to)
         rows = compare_series(store, theatre_a, theatre_b, [(d, d) for d in dates], **opts)
     else:
-        result, row = compute_compare(store, theatre_a, theatre_b, date, with_features=geojson_out is not None,
-                                      **opts)
+        date_a = store.entry(theatre_a, date, as_of=as_of, in_force=in_force).date
+        date_b = store.entry(theatre_b, date, as_of=as_of, in_force=in_force).date
+        result, row = compute_compare(store, theatre_a, theatre_b, date_a, date_b,
+                                      with_features=geojson_out is not None, **opts)
+        if in_force:
+            row["date"] = date
         rows = [row]
         if geojson_out is not None:
             _write_geojson(geojson_out, result, row)
