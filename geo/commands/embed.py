@@ -24,7 +24,7 @@ from ._common import DATE, THEATRE, store_from_ctx
 from .map import default_name, in_force_lines, map_inputs, map_options
 
 
-def social_card(inputs: dict, *, title: str | None = None, lang: str = "en") -> bytes:
+def social_card(inputs: dict, *, title: str | None = None, lang: str = "en", theme: str = "light") -> bytes:
     """The 1200×630 link-preview card of a map's inputs (:func:`geo.render.video.social_card`)."""
     import dataclasses
 
@@ -37,7 +37,7 @@ def social_card(inputs: dict, *, title: str | None = None, lang: str = "en") -> 
                         collection=inputs["collection"], areas_km2=inputs["areas_km2"],
                         total_km2=float(inputs["total_km2"]))
     bounds = video.series_bounds([inputs["collection"]] + ([inputs["changes"]] if inputs.get("changes") else []))
-    return video.social_card(t, frame, context=inputs.get("context") or {}, bounds=bounds, lang=lang)
+    return video.social_card(t, frame, context=inputs.get("context") or {}, bounds=bounds, lang=lang, theme=theme)
 
 
 @click.command("embed")
@@ -54,8 +54,8 @@ def social_card(inputs: dict, *, title: str | None = None, lang: str = "en") -> 
               help="Also write the static map as SVG (server-drawn, with title, legend, caption and credits) for "
                    "print desks; the PNG is written either way.")
 @map_options
-def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since, compare, in_force, lang, as_of,
-            tiles, assets, title, width, height):
+def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since, compare, in_force, lang, theme,
+            as_of, tiles, assets, title, width, height):
     """Write THEATRE's map of DATE with an iframe snippet, alt text and a static PNG for articles."""
     from ..errors import InvalidInput, MissingResource
     from ..render import assets as asset_cache
@@ -84,7 +84,7 @@ def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since
     base = "" if base_url is None else base_url.rstrip("/") + "/"
     image = f"{base}{stem}.card.png"
     m = build_map(**inputs, title=title, tiles=tiles, assets=assets, width=width, height=height, image=image,
-                  lang=lang)
+                  lang=lang, theme=theme)
     html_path = save_map(m, outdir / f"{stem}.html")
 
     t = inputs["theatre"]
@@ -103,7 +103,7 @@ def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since
                               "(frontline assets fetch)")
     if png_mode != "matplotlib" and can_chromium:
         inline = build_map(**inputs, title=title, tiles=tiles, assets="inline", width=width, height=height,
-                           lang=lang)
+                           lang=lang, theme="light" if theme == "auto" else theme)
         with tempfile.TemporaryDirectory() as tmp:
             screenshot(save_map(inline, Path(tmp) / "map.html"), png_path, size=size,
                        full_page=not (width and height))
@@ -112,7 +112,7 @@ def command(theatre, date, outdir, base_url, ratio, png_mode, static_kind, since
         draw_png(m.payload, png_path, size=size)
 
     card_path = outdir / f"{stem}.card.png"
-    card_path.write_bytes(social_card(inputs, title=title, lang=lang))
+    card_path.write_bytes(social_card(inputs, title=title, lang=lang, theme="dark" if theme == "dark" else "light"))
     written = [html_path, outdir / f"{stem}.embed.html", outdir / f"{stem}.alt.txt", png_path, card_path]
     if static_kind == "svg":
         from ..render.static_map import map_svg

@@ -107,6 +107,8 @@ def map_options(f):
                           "($FRONTLINE_ASSETS or ./.assets/cache; fill it with `frontline assets fetch`).")(f)
     f = click.option("--tiles", default="none", show_default=True, metavar="NAME|none",
                      help="Basemap tiles by xyzservices name (e.g. CartoDB.Positron), or none.")(f)
+    f = click.option("--theme", type=click.Choice(["light", "dark", "auto"]), default="light", show_default=True,
+                     help="Light or dark page, or auto (dark where the reader's system asks for it).")(f)
     f = lang_option(f)
     f = as_of_option(f)
     f = in_force_option(f)
@@ -123,7 +125,8 @@ def map_options(f):
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Output file (default maps/THEATRE-DATE.html).")
 @map_options
-def command(theatre, date, output, since, compare, in_force, lang, as_of, tiles, assets, title, width, height):
+def command(theatre, date, output, since, compare, in_force, lang, theme, as_of, tiles, assets, title, width,
+            height):
     """Render the interactive map of THEATRE on DATE as one HTML page."""
     from ..render.mapping import build_map, save_map
 
@@ -135,7 +138,8 @@ def command(theatre, date, output, since, compare, in_force, lang, as_of, tiles,
         raise click.UsageError("--since and --compare draw different maps: give one of them")
     inputs = map_inputs(store, theatre, date, since=since, as_of=as_of, in_force=in_force, compare=compare)
     notes = in_force_lines(inputs, since)
-    m = build_map(**inputs, title=title, tiles=tiles, assets=assets, width=width, height=height, lang=lang)
+    m = build_map(**inputs, title=title, tiles=tiles, assets=assets, width=width, height=height, lang=lang,
+                  theme=theme)
     path = save_map(m, output or Path("maps") / f"{default_name(theatre, date, since, compare)}.html")
     size = path.stat().st_size
     click.echo(f"{path} ({size / 1024:.1f} KB, {time.perf_counter() - t0:.2f} s)")

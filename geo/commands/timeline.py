@@ -143,13 +143,15 @@ def opening_map(inputs: dict, data: dict) -> str:
                    "($FRONTLINE_ASSETS or ./.assets/cache; fill it with `frontline assets fetch`).")
 @click.option("--tiles", default="none", show_default=True, metavar="NAME|none",
               help="Basemap tiles by xyzservices name (e.g. CartoDB.Positron), or none.")
+@click.option("--theme", type=click.Choice(["light", "dark", "auto"]), default="light", show_default=True,
+              help="Light or dark page, or auto (dark where the reader's system asks for it).")
 @click.option("--compare", "compare", type=THEATRE, default=None, metavar="THEATRE",
               help="Also draw another theatre's total (another source) on the chart, over the same dates.")
 @click.option("--start", "start", type=DATE, default=None,
               help="Date the page opens on (the latest layer on or before it; default: the peak).")
 @in_force_option
 @as_of_option
-def command(theatre, date_from, date_to, output, assets, tiles, compare, start, in_force, as_of):
+def command(theatre, date_from, date_to, output, assets, tiles, theme, compare, start, in_force, as_of):
     """Render one page for THEATRE's whole series: map, date slider, area chart and events."""
     from ..render.assets import head_html
     from ..render.timeline import timeline_data, timeline_html
@@ -175,7 +177,7 @@ def command(theatre, date_from, date_to, output, assets, tiles, compare, start, 
         data["compare"] = compare_series(store.theatre(compare), compute_areas(store, compare, span, as_of=as_of)
                                          if span else [])
     html = timeline_html(data, asset_tags=asset_tags, static_map=opening_map(inputs, data),
-                         last_update=(requested, last) if requested else None)
+                         last_update=(requested, last) if requested else None, theme=theme)
     path = write_atomic(output or Path("maps") / f"{theatre}-timeline.html", html)
     size = path.stat().st_size
     click.echo(f"{path} ({len(inputs['layers'])} dates, {len(data['parts'])} distinct parts, "

@@ -73,6 +73,7 @@ from .messages import msg
 from .payload import UNION, format_km2, map_payload, payload_key
 from .safe import clean_text, html_text, safe_url, script_json
 from .static_map import hatch_pattern, map_svg
+from .theme import theme_css
 from .tiles import tile_provider  # noqa: F401  (part of this module's API)
 
 
@@ -110,19 +111,20 @@ class Raw(Element):
 class Overlay(Element):
     """Our part of the page: CSS, the payload blob, ``frontline.js``, the header and footer, the draw call."""
 
-    def __init__(self, payload: dict, *, width: int | None = None, height: int | None = None):
+    def __init__(self, payload: dict, *, width: int | None = None, height: int | None = None, theme: str = "light"):
         super().__init__()
         self._name = "FrontlineOverlay"
         self.payload = payload
         self.width = width
         self.height = height
+        self.theme = theme
 
     def render(self, **kwargs) -> str:
         figure = self.get_root()
         if not isinstance(figure, Figure):
             raise InvalidInput("the frontline overlay must sit in a folium Map inside a Figure")
         key = self.payload["key"]
-        css = squeeze(_static("frontline.css"))
+        css = squeeze(_static("frontline.css")) + theme_css(self.theme)
         # claimed ground is hatched in its status's colour (the pattern is in the page's body: page_body)
         css += "".join(f".fl-s-{k}.fl-claimed{{fill:url(#fl-hatch-s-{k})}}\n"
                        for k, st in self.payload.get("statuses", {}).items() if st.get("claimed"))
@@ -305,6 +307,7 @@ class FrontlineFigure(Figure):
         self.img_hosts = tuple(img_hosts)
         self.payload: dict | None = None
         self.image: str | None = None
+        self.theme = "light"
         self.header._children.clear()  # branca's charset meta: ours is written below
 
     def render(self, **kwargs) -> str:
@@ -317,7 +320,8 @@ class FrontlineFigure(Figure):
         if p:
             body = page_body(p, body)
         html = (
-            f'<!DOCTYPE html>\n<html lang="{html_text(p.get("lang", "en"))}">\n<head>\n<meta charset="utf-8">\n'
+            f'<!DOCTYPE html>\n<html lang="{html_text(p.get("lang", "en"))}" data-theme="{html_text(self.theme)}">\n'
+            '<head>\n<meta charset="utf-8">\n'
             "@@CSP@@"
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             '<meta name="referrer" content="no-referrer">\n'
@@ -358,7 +362,7 @@ class FrontlineMap(folium.Map):
     """)
 
     def __init__(self, payload: dict, *, assets_html: str, tiles=None, width: int | None = None,
-                 height: int | None = None, script_hosts=()):
+                 height: int | None = None, script_hosts=(), theme: str = "light"):
         (s, w), (n, e) = payload["bounds"]
         size = (width or 800, height or 600)
         super().__init__(location=[round((s + n) / 2, 5), round((w + e) / 2, 5)],
@@ -367,12 +371,13 @@ class FrontlineMap(folium.Map):
         origin = tile_origin(tiles)
         figure = FrontlineFigure(script_hosts=script_hosts, img_hosts=(origin,) if origin else ())
         figure.payload = payload
+        figure.theme = theme
         figure.add_child(self)
         self.payload = payload
         self.assets_html = assets_html
         if tiles is not None:
             folium.TileLayer(tiles=tiles).add_to(self)
-        Overlay(payload, width=width, height=height).add_to(self)
+        Overlay(payload, width=width, height=height, theme=theme).add_to(self)
 
     def render(self, **kwargs):
         figure = self.get_root()
@@ -405,7 +410,7 @@ def build_map(theatre, collection: dict, *, date: str, areas_km2: dict, total_km
               tiles: str | None = None, assets: str = "cdn", assets_dir: str | os.PathLike | None = None,
               width: int | None = None, height: int | None = None, image: str | None = None,
               requested_date: str | None = None, lang: str = "en", range_km2=None,
-              comparison: dict | None = None) -> FrontlineMap:
+              comparison: dict | None = None, theme: str = "light") -> FrontlineMap:
     """Build the map of a date (and of the change since ``since``) as a ``folium.Map``.
 
     Pure over plain data: it never opens the store. Parameters are those of
@@ -427,6 +432,8 @@ def build_map(theatre, collection: dict, *, date: str, areas_km2: dict, total_km
         The date asked for under ``--in-force`` when the layer drawn is older (the page says "last update D").
     lang : {"en", "uk", "ru", "de"}
         The readers' language: every word of the page (:mod:`geo.render.messages`).
+    theme : {"light", "dark", "auto"}
+        Light or dark page, or ``auto``: dark where the reader's system asks for it (``prefers-color-scheme``).
 
     Returns
     -------
@@ -450,6 +457,7 @@ def build_map(theatre, collection: dict, *, date: str, areas_km2: dict, total_km
     """
     if assets not in ASSET_MODES:
         raise InvalidInput(f"unknown assets mode {assets!r}: choose one of {', '.join(ASSET_MODES)}")
+    theme_css(theme)  # an unknown theme is refused before anything is built
     for v, what in ((width, "width"), (height, "height")):
         if v is not None and (int(v) <= 0 or int(v) > 10000):
             raise InvalidInput(f"{what} {v!r} must be a number of pixels between 1 and 10000")
@@ -468,7 +476,7 @@ def build_map(theatre, collection: dict, *, date: str, areas_km2: dict, total_km
         payload["key"] = payload_key(payload)
     m = FrontlineMap(payload, assets_html=assets_html, tiles=provider,
                      width=int(width) if width else None, height=int(height) if height else None,
-                     script_hosts=asset_hosts() if assets == "cdn" else ())
+                     script_hosts=asset_hosts() if assets == "cdn" else (), theme=theme)
     m.get_root().image = image
     return m
 

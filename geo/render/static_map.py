@@ -285,8 +285,8 @@ def map_svg(payload: dict, *, width: int = 760, height: int = 520, standalone: b
                    f'fill="#1d1d1d">{html_text(payload.get("title", ""))}</text>')
         out.append(f'<text x="12" y="{font * 2.9:.1f}" font-size="{font:.1f}" fill="#444444">'
                    f'{html_text(payload.get("span") or payload.get("dateText", ""))}</text>')
-    out.append(f'<rect x="{frame[0]}" y="{frame[1]}" width="{frame[2] - frame[0]}" height="{frame[3] - frame[1]}" '
-               f'fill="{BACKGROUND}"/>')
+    out.append(f'<rect class="fl-svg-bg" x="{frame[0]}" y="{frame[1]}" width="{frame[2] - frame[0]}" '
+               f'height="{frame[3] - frame[1]}" fill="{BACKGROUND}"/>')
     out.append(f'<g clip-path="url(#{clip})">')
     ctx = payload.get("context", {})
 
@@ -297,9 +297,11 @@ def map_svg(payload: dict, *, width: int = 760, height: int = 520, standalone: b
             out.append(f'<path d="{d}" {attrs}/>')
 
     if ctx.get("outlines"):
-        path(ctx["outlines"], f'fill="none" stroke="{col.get("outlines", "#8a8a8a")}" stroke-width="1"')
+        path(ctx["outlines"], f'class="fl-svg-outlines" fill="none" stroke="{col.get("outlines", "#8a8a8a")}" '
+                              'stroke-width="1"')
     if ctx.get("border"):
-        path(ctx["border"], f'fill="none" stroke="{col.get("border", "#333333")}" stroke-width="1.6" '
+        path(ctx["border"], f'class="fl-svg-border" fill="none" stroke="{col.get("border", "#333333")}" '
+                            'stroke-width="1.6" '
                             'stroke-dasharray="8 4 2 4"')
     statuses = payload.get("statuses", {})
     for f in payload.get("features", []):
@@ -317,7 +319,8 @@ def map_svg(payload: dict, *, width: int = 760, height: int = 520, standalone: b
                          'stroke-dasharray="5 4"')
         else:
             op = "0.45" if f["k"] == "both" else "0.55"
-            path(f["g"], f'fill="{c}" fill-opacity="{op}" fill-rule="evenodd" stroke="{c}" stroke-width="1.5"')
+            path(f["g"], f'class="fl-svg-{f["k"]}" fill="{c}" fill-opacity="{op}" fill-rule="evenodd" stroke="{c}" '
+                         'stroke-width="1.5"')
     for f in payload.get("features", []):
         st = statuses.get(f["s"], {})
         if st.get("kind") == "line":
@@ -325,15 +328,17 @@ def map_svg(payload: dict, *, width: int = 760, height: int = 520, standalone: b
                          'stroke-linejoin="round"')
     out.append("</g>")
     labels = place_labels(ctx.get("places", []), xy, frame, size=font, countries=ctx.get("countries", []))
-    halo = 'paint-order="stroke" stroke="#ffffff" stroke-width="3" stroke-linejoin="round"'
+    halo = 'paint-order="stroke" stroke="#ffffff" stroke-width="3" stroke-linejoin="round"'  # themed by class
     for kind, text, x, y, anchor, dot in labels:
         if kind == "country":
-            out.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="{font * 1.25:.1f}" '
+            out.append(f'<text class="fl-svg-country" x="{x:.1f}" y="{y:.1f}" text-anchor="middle" '
+                       f'font-size="{font * 1.25:.1f}" '
                        f'font-weight="600" letter-spacing="3" fill="#6b6b6b" {halo}>{html_text(text)}</text>')
             continue
-        out.append(f'<circle cx="{dot[0]:.1f}" cy="{dot[1]:.1f}" r="3" fill="{col.get("place", "#222222")}" '
+        out.append(f'<circle class="fl-svg-dot" cx="{dot[0]:.1f}" cy="{dot[1]:.1f}" r="3" '
+                   f'fill="{col.get("place", "#222222")}" '
                    'stroke="#ffffff" stroke-width="1"/>')
-        out.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{font:.1f}" '
+        out.append(f'<text class="fl-svg-place" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{font:.1f}" '
                    f'font-weight="600" fill="#222222" {halo}>{html_text(text)}</text>')
     if standalone:
         y = top + height + 12

@@ -168,12 +168,14 @@
     data.context.lines.forEach(function (c) {
       L.polyline(decode(c.line), {
         pane: "fl-context", renderer: renderer, interactive: false, color: "#555555",
-        weight: c.kind === "border" ? 1.6 : 0.8, dashArray: c.kind === "border" ? "6 4" : null, opacity: 0.8
+        weight: c.kind === "border" ? 1.6 : 0.8, dashArray: c.kind === "border" ? "6 4" : null, opacity: 0.8,
+        className: "fl-ctx-" + c.kind
       }).addTo(map);
     });
     var placeLabels = data.context.places.map(function (p) {
       var dot = L.circleMarker(latLng(p.point), {
         pane: "fl-context", renderer: renderer, radius: 2.5, color: "#222222", weight: 1, fillOpacity: 1,
+        className: "fl-place-dot",
         interactive: false
       }).bindTooltip(el("span", "fl-place-name", p.name), {
         permanent: true, direction: "right", offset: [4, 0], className: "fl-place"

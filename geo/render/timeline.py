@@ -121,6 +121,7 @@ from ..errors import InvalidInput
 from .assets import squeeze
 from .geometry import SCALE, context_tolerance, encode_part, expand, for_context, lines, quantise
 from .safe import clean_text, html_text, safe_url, script_json
+from .theme import theme_css
 
 SCHEMA = "frontline.timeline/v1"
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -768,7 +769,7 @@ def _split_assets(tags: str, mode_cdn: bool) -> tuple[str, str]:
 
 
 def timeline_html(data: Mapping, *, asset_tags: str, static_map: str | None = None,
-                  last_update: tuple[str, str] | None = None) -> str:
+                  last_update: tuple[str, str] | None = None, theme: str = "light") -> str:
     """Write the page: the assets' tags, our CSS and JS inline, the data as one escaped JSON blob, and the part of
     the page that needs no script (title, caption and figures of the opening date, legend, table, attribution).
 
@@ -785,13 +786,15 @@ def timeline_html(data: Mapping, *, asset_tags: str, static_map: str | None = No
     last_update : (str, str), optional
         ``(asked, last)`` under ``--in-force`` when the last layer drawn is older than ``--to``: the page says
         "last update" with the last layer's date.
+    theme : {"light", "dark", "auto"}
+        The page's theme (:mod:`geo.render.theme`).
 
     Returns
     -------
     str
         The whole HTML document.
     """
-    css = squeeze(_own("timeline.css")) + _swatch_css(data)
+    css = squeeze(_own("timeline.css")) + _swatch_css(data) + theme_css(theme, "timeline-dark.css")
     js = squeeze(_own("timeline.js"))
     # the events' texts, sources and links are in the HTML (_events_html); the script needs only their dates,
     # titles (chart and map labels) and points
@@ -828,7 +831,7 @@ def timeline_html(data: Mapping, *, asset_tags: str, static_map: str | None = No
               "</section>\n") if data["events"] else ""
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<html lang="en" data-theme="{_h(theme)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{_h(csp, max_len=100_000)}">\n'
         '<meta name="referrer" content="no-referrer">\n'

@@ -62,6 +62,10 @@ def site(tmp_path_factory, run_cli_module):
                   "--assets", "inline"),("map", "kursk", DATE, "-o", root / "map.html", "--assets", "inline"),
                  ("map", "kursk", DATE, "--since", SINCE, "-o", root / "change.html", "--assets", "inline"),
                  ("map", "kursk", DATE, "-o", root / "map-cdn.html"),
+                 ("map", "kursk", DATE, "--since", SINCE, "--theme", "dark", "--lang", "uk", "-o",
+                  root / "map-dark-uk.html", "--assets", "inline"),
+                 ("map", "kursk", DATE, "--theme", "auto", "-o", root / "map-auto.html", "--assets", "inline"),
+                 ("timeline", "kursk", "--theme", "dark", "-o", root / "timeline-dark.html", "--assets", "inline"),
                  ("embed", "kursk", DATE, "--since", SINCE, "-o", root / "embed", "--assets", "inline",
                   "--static", "svg")):
         code, err = run_cli_module(*L, *args)
@@ -258,7 +262,8 @@ def test_cdn_blocked_leaves_the_static_map_and_no_error(reader, width):
 
 
 @pytest.mark.parametrize("width", (375, 1280))
-@pytest.mark.parametrize("name", ["map.html", "change.html", "compare.html", "embed/article.html"])
+@pytest.mark.parametrize("name", ["map.html", "change.html", "compare.html", "embed/article.html",
+                                  "map-dark-uk.html", "timeline-dark.html"])
 def test_axe_reports_no_serious_or_critical_violation(reader, name, width):
     axe = need_tool(npm_dir() / "node_modules" / "axe-core" / "axe.min.js")
     page, _ = reader(name, width, bypass_csp=True, wait="body")
@@ -275,7 +280,7 @@ def test_html_validate_finds_no_error(site):
     root, stem = site
     config = REPO / "tests" / "browser" / "htmlvalidate.json"
     files = [root / "map.html", root / "change.html", root / "compare.html", root / "map-cdn.html",
-             root / "embed" / f"{stem}.html"]
+             root / "map-dark-uk.html", root / "map-auto.html", root / "embed" / f"{stem}.html"]
     r = subprocess.run(["node", str(tool), "--config", str(config), "--formatter", "json", *map(str, files)],
                        capture_output=True, text=True, timeout=120)
     report = json.loads(r.stdout or "[]")
@@ -406,3 +411,31 @@ def test_timeline_draws_the_second_source_on_the_chart(reader):
     assert "Total of Second source" in page.inner_text(".fl-legend")
     shot(page, "timeline-compare-1280")
     assert not log["errors"]
+
+
+@pytest.mark.parametrize("width", (375, 1280))
+def test_dark_and_ukrainian_pages_as_readers_see_them(reader, width):
+    page, log = reader("map-dark-uk.html", width)
+    page.wait_for_selector("html.fl-live")
+    shot(page, f"map-dark-uk-{width}")
+    bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert bg == "rgb(21, 23, 26)"
+    assert page.get_attribute("html", "lang") == "uk"
+    assert "серпня 2024" in page.inner_text(".fl-date") and "км²" in page.inner_text(".fl-caption")
+    assert page.evaluate("getComputedStyle(document.querySelector('path.fl-gained')).fill") == "rgb(224, 224, 255)"
+    nojs, _ = reader("map-dark-uk.html", width, js=False)
+    shot(nojs, f"map-dark-uk-nojs-{width}")
+    assert nojs.evaluate("getComputedStyle(document.querySelector('.fl-svg-bg')).fill") == "rgb(35, 38, 43)"
+    tl, log2 = reader("timeline-dark.html", width, wait="#fl-chart svg")
+    shot(tl, f"timeline-dark-{width}")
+    assert tl.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(21, 23, 26)"
+    assert not log["errors"] and not log2["errors"]
+
+
+def test_auto_theme_follows_the_readers_system(browser, server):
+    for scheme, want in (("dark", "rgb(21, 23, 26)"), ("light", "rgb(255, 255, 255)")):
+        ctx = browser.new_context(viewport={"width": 375, "height": 812}, color_scheme=scheme)
+        page = ctx.new_page()
+        page.goto(f"{server}/map-auto.html")
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == want
+        ctx.close()

@@ -118,3 +118,38 @@ def test_comparison_classes_stay_apart_under_every_simulation():
     assert min(worst.values()) >= 20, worst
     css = resources.files("geo.render").joinpath("frontline.css").read_text()
     assert ".fl-only_b{fill:url(#fl-hatch-only_b)}" in css
+
+
+DARK_MAP = "#23262b"
+DARK_PAGE = "#15171a"
+
+
+def dark_rules() -> str:
+    return resources.files("geo.render").joinpath("frontline-dark.css").read_text()
+
+
+def test_dark_theme_text_meets_wcag_aa():
+    css = dark_rules()
+    colours = set(re.findall(r"(?<![-\w])color:(#[0-9a-fA-F]{6})", css))
+    ratios = {c: round(contrast(c, DARK_PAGE), 2) for c in colours}
+    print("\ndark theme, text on the page:", ratios)
+    assert colours and all(r >= 4.5 for r in ratios.values()), ratios
+    for label in ("#f0f0f0", "#b8b8b8"):  # place and country names on the dark map
+        assert contrast(label, DARK_MAP) >= 4.5
+
+
+def test_dark_theme_area_classes_stay_apart():
+    css = dark_rules()
+    gained = re.search(r"path\.fl-gained,THEME \.fl-svg-gained\{fill:(#[0-9a-fA-F]{6})", css).group(1)
+    t = Store("layers").theatre("kursk")
+
+    def on_dark(c, a):
+        return a * rgb(c) + (1 - a) * rgb(DARK_MAP)
+
+    cls = {s.label: on_dark(s.colour, OPACITY["area"]) for s in t.statuses if s.kind == "area"}
+    cls["gained"] = on_dark(gained, OPACITY["gained"])
+    worst = {(k, a, b): delta_e(simulate(ca, k), simulate(cb, k))
+             for k in SIMULATIONS for (a, ca), (b, cb) in itertools.combinations(cls.items(), 2)}
+    lowest = sorted(worst.items(), key=lambda x: x[1])[:4]
+    print("\ndark theme:", {f"{k}:{a}/{b}": round(v, 1) for (k, a, b), v in lowest})
+    assert min(worst.values()) >= 20, worst
