@@ -19,6 +19,7 @@ from ._common import (
     check_date_range,
     date_range_options,
     in_force_option,
+    lang_option,
     layer_note,
     store_from_ctx,
 )
@@ -32,9 +33,10 @@ from ._common import (
 @click.option("--width", type=click.IntRange(300, 4000), default=1000, show_default=True, help="Width in pixels.")
 @click.option("--height", type=click.IntRange(200, 3000), default=520, show_default=True,
               help="Height in pixels of the chart (the list of events is added below it).")
+@lang_option
 @in_force_option
 @as_of_option
-def command(theatre, date_from, date_to, output, width, height, in_force, as_of):
+def command(theatre, date_from, date_to, output, width, height, lang, in_force, as_of):
     """Draw THEATRE's area-over-time chart (each status, the peak, the events) as SVG or PNG."""
     from ..measure import compute_areas
     from ..render.chart import FORMATS, chart_series, draw_chart
@@ -49,7 +51,7 @@ def command(theatre, date_from, date_to, output, width, height, in_force, as_of)
     store = store_from_ctx()
     dates = select_dates(store, theatre, date_from=date_from, date_to=date_to, as_of=as_of, in_force=in_force)
     series = chart_series(store.theatre(theatre), compute_areas(store, theatre, dates, as_of=as_of),
-                          events=store.context(theatre, "events"))
+                          events=store.context(theatre, "events"), lang=lang)
     data = draw_chart(series, fmt, size=(width, height))
     write_atomic(path, data)
     click.echo(f"{path} ({len(dates)} dates, {len(series['events'])} events, {len(data) / 1024:.1f} KB, "

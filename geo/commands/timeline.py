@@ -27,6 +27,7 @@ from ._common import (
     check_date_range,
     date_range_options,
     in_force_option,
+    lang_option,
     layer_note,
     store_from_ctx,
 )
@@ -119,7 +120,7 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
     return path
 
 
-def opening_map(inputs: dict, data: dict) -> str:
+def opening_map(inputs: dict, data: dict, lang: str = "en") -> str:
     """The server-drawn SVG of the date the page opens on (:mod:`geo.render.static_map`): what readers see
     without JavaScript or without Leaflet, and what prints.
     """
@@ -129,7 +130,7 @@ def opening_map(inputs: dict, data: dict) -> str:
     layer = inputs["layers"][data["open"]]
     row = next(r for r in inputs["areas"] if r["date"] == layer["date"])
     payload = map_payload(inputs["theatre"], layer["collection"], date=layer["date"], areas_km2=row["areas_km2"],
-                          total_km2=row["total_km2"], context=inputs["context"])
+                          total_km2=row["total_km2"], context=inputs["context"], lang=lang)
     return map_svg(payload, width=760, height=560, id_prefix="fl-tl")
 
 
@@ -149,9 +150,10 @@ def opening_map(inputs: dict, data: dict) -> str:
               help="Also draw another theatre's total (another source) on the chart, over the same dates.")
 @click.option("--start", "start", type=DATE, default=None,
               help="Date the page opens on (the latest layer on or before it; default: the peak).")
+@lang_option
 @in_force_option
 @as_of_option
-def command(theatre, date_from, date_to, output, assets, tiles, theme, compare, start, in_force, as_of):
+def command(theatre, date_from, date_to, output, assets, tiles, theme, compare, start, lang, in_force, as_of):
     """Render one page for THEATRE's whole series: map, date slider, area chart and events."""
     from ..render.assets import head_html
     from ..render.timeline import timeline_data, timeline_html
@@ -168,7 +170,7 @@ def command(theatre, date_from, date_to, output, assets, tiles, theme, compare, 
     requested = inputs.pop("requested_date", None)
     if requested:
         notes.append(f"in force: {layer_note(requested, last)}")
-    data = timeline_data(**inputs, tiles=tile_data, start=start)
+    data = timeline_data(**inputs, tiles=tile_data, start=start, lang=lang)
     if compare:
         from ..measure import compute_areas
         from ..render.timeline import compare_series
@@ -176,8 +178,8 @@ def command(theatre, date_from, date_to, output, assets, tiles, theme, compare, 
         span = [d for d in store.dates(compare, as_of=as_of) if first <= d <= last]
         data["compare"] = compare_series(store.theatre(compare), compute_areas(store, compare, span, as_of=as_of)
                                          if span else [])
-    html = timeline_html(data, asset_tags=asset_tags, static_map=opening_map(inputs, data),
-                         last_update=(requested, last) if requested else None, theme=theme)
+    html = timeline_html(data, asset_tags=asset_tags, static_map=opening_map(inputs, data, lang),
+                         last_update=(requested, last) if requested else None, theme=theme, lang=lang)
     path = write_atomic(output or Path("maps") / f"{theatre}-timeline.html", html)
     size = path.stat().st_size
     click.echo(f"{path} ({len(inputs['layers'])} dates, {len(data['parts'])} distinct parts, "

@@ -32,6 +32,7 @@ import io
 from collections.abc import Mapping, Sequence
 
 from ..errors import InvalidInput, MissingResource
+from . import messages
 from .safe import clean_text
 
 SCHEMA = "frontline.chart/v1"
@@ -43,7 +44,7 @@ LIST_TITLE = 68  # characters of an event's title in the list under the chart (t
 MARKER_ROWS = 3
 
 
-def chart_series(theatre, areas: Sequence[Mapping], *, events: Mapping | None = None) -> dict:
+def chart_series(theatre, areas: Sequence[Mapping], *, events: Mapping | None = None, lang: str = "en") -> dict:
     """The chart's data: dates, km² per area status and their union, the peak, and the events in range.
 
     Parameters
@@ -79,7 +80,7 @@ def chart_series(theatre, areas: Sequence[Mapping], *, events: Mapping | None = 
     dates = [r["date"] for r in rows]
     total = [round(float(r["total_km2"]), 3) for r in rows]
     peak = max(range(len(total)), key=lambda i: (total[i], -i))  # the first date of the largest area
-    series = [{"key": s.key, "label": clean_text(s.label, max_len=80), "colour": s.colour,
+    series = [{"key": s.key, "label": clean_text(s.label_in(lang), max_len=80), "colour": s.colour,
                "km2": [round(float(r["areas_km2"].get(s.key, 0.0)), 3) for r in rows]} for s in area_statuses]
     evs = []
     for f in (events or {}).get("features", []) if isinstance(events, Mapping) else []:
@@ -94,16 +95,16 @@ def chart_series(theatre, areas: Sequence[Mapping], *, events: Mapping | None = 
         if ok and dates[0] <= d <= dates[-1]:
             evs.append({"date": d, "title": clean_text(p.get("title") or "", max_len=MAX_EVENT_TITLE)})
     evs.sort(key=lambda e: (e["date"], e["title"]))
-    return {"schema": SCHEMA, "title": clean_text(theatre.title, max_len=200), "dates": dates, "total": total,
-            "series": series, "peak": peak, "events": evs}
+    return {"schema": SCHEMA, "title": clean_text(theatre.title_in(lang), max_len=200), "dates": dates,
+            "total": total, "series": series, "peak": peak, "events": evs, "lang": messages.check_lang(lang)}
 
 
 def _mpl(text: str) -> str:
     return text.replace("$", r"\$")
 
 
-def _km2(x: float) -> str:
-    return f"{x:,.0f} km²" if x >= 10 else f"{x:,.1f} km²"
+def _km2(x: float, lang: str = "en") -> str:
+    return messages.number(x, 0 if x >= 10 else 1, lang) + "\u00a0" + messages.msg(lang, "km2")
 
 
 def draw_chart(series: Mapping, fmt: str = "svg", *, size: tuple[int, int] = DEFAULT_SIZE) -> bytes:
@@ -121,13 +122,15 @@ def draw_chart(series: Mapping, fmt: str = "svg", *, size: tuple[int, int] = DEF
         raise InvalidInput(f"a chart is drawn as svg or png, not {fmt!r}")
     try:
         import matplotlib
+        import matplotlib.dates
         from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+        from matplotlib.dates import AutoDateLocator
         from matplotlib.figure import Figure
     except ImportError:
         raise MissingResource("drawing a chart needs matplotlib: pip install 'frontline[chart]'") from None
 
     dates = [dt.date.fromisoformat(d) for d in series["dates"]]
+    lang = series.get("lang", "en")
     total = series["total"]
     events = series["events"]
     dpi = 100
@@ -140,14 +143,16 @@ def draw_chart(series: Mapping, fmt: str = "svg", *, size: tuple[int, int] = DEF
         bottom = (0.45 + extra) / h
         ax = fig.add_axes((0.08, bottom, 0.88, 1 - bottom - 0.75 / h))
         ax.fill_between(dates, total, step=None, color="#888888", alpha=0.18, linewidth=0, label="_nolegend_")
-        ax.plot(dates, total, color="#333333", linewidth=1.6, label="All held ground")
+        ax.plot(dates, total, color="#333333", linewidth=1.6, label=_mpl(messages.msg(lang, "chart_total")))
         for s in series["series"]:
             if len(series["series"]) > 1 or s["km2"] != total:
                 ax.plot(dates, s["km2"], color=s["colour"], linewidth=1.3, label=_mpl(s["label"]))
         p = series["peak"]
         ax.plot([dates[p]], [total[p]], "o", color="#c0392b", markersize=6, zorder=5)
         right = p > 0.6 * (len(dates) - 1)
-        ax.annotate(_mpl(f"Peak {_km2(total[p])}, {dates[p].strftime('%-d %b %Y')}"), (dates[p], total[p]),
+        peak_text = messages.catalogue()[lang]["timeline"]["peak"].format(
+            km2=_km2(total[p], lang), date=messages.day(series["dates"][p], lang))
+        ax.annotate(_mpl(peak_text), (dates[p], total[p]),
                     xytext=(-8 if right else 8, 6), textcoords="offset points", ha="right" if right else "left",
                     fontsize=9, color="#c0392b")
         top = max(total) if max(total) > 0 else 1.0
@@ -169,9 +174,15 @@ def draw_chart(series: Mapping, fmt: str = "svg", *, size: tuple[int, int] = DEF
                           "linewidth": 0.6})
         loc = AutoDateLocator()
         ax.xaxis.set_major_locator(loc)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(loc))
-        ax.set_ylabel("km²")
-        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        months = messages.catalogue()[lang]["months_axis"]  # a month alone: the nominative, abbreviated
+
+        def month_tick(v, pos):  # the language's month names, the year under January and the first tick
+            d = matplotlib.dates.num2date(v)
+            return months[d.month - 1] + (f"\n{d.year}" if d.month == 1 or pos == 0 else "")
+
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(month_tick))
+        ax.set_ylabel(messages.msg(lang, "km2"))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: messages.number(v, 0, lang)))
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
@@ -183,7 +194,7 @@ def draw_chart(series: Mapping, fmt: str = "svg", *, size: tuple[int, int] = DEF
             d = dt.date.fromisoformat(e["date"])
             title = e["title"] if len(e["title"]) <= LIST_TITLE else e["title"][:LIST_TITLE - 1] + "…"
             fig.text(0.08 + 0.46 * col, (extra - 0.1 - 0.2 * row) / h,
-                     _mpl(f"{i + 1}  {d.strftime('%-d %b %Y')}  {title}"), fontsize=8, va="center")
+                     _mpl(f"{i + 1}  {messages.day(e['date'], lang)}  {title}"), fontsize=8, va="center")
         buf = io.BytesIO()
         if fmt == "svg":
             fig.savefig(buf, format="svg", metadata={"Date": None})

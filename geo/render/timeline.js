@@ -81,16 +81,15 @@
     function fmt(v, decimals) {
       var s = Math.abs(v).toFixed(decimals);
       var parts = s.split(".");
-      parts[0] = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-      return (v < 0 && +s !== 0 ? "\u2212" : "") + parts.join(".");
+      parts[0] = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, T.thousands);
+      return (v < 0 && +s !== 0 ? "\u2212" : "") + parts.join(T.decimal);
     }
-    function km2(v) { return fmt(v, 1) + "\u00a0km\u00b2"; }
-    function shortDate(iso) {
-      return String(+iso.slice(8, 10)) + " " + T.months_short[+iso.slice(5, 7) - 1] + " " + iso.slice(0, 4);
+    function km2(v) { return fmt(v, 1) + "\u00a0" + T.km2_unit; }
+    function dayText(iso, months) {
+      return fill(T.day_pattern, { d: String(+iso.slice(8, 10)), m: months[+iso.slice(5, 7) - 1], y: iso.slice(0, 4) });
     }
-    function longDate(iso) {
-      return String(+iso.slice(8, 10)) + " " + T.months_long[+iso.slice(5, 7) - 1] + " " + iso.slice(0, 4);
-    }
+    function shortDate(iso) { return dayText(iso, T.months_short); }
+    function longDate(iso) { return dayText(iso, T.months_long); }
     function fill(template, values) {
       return template.replace(/\{(\w+)\}/g, function (m, k) { return values[k] === undefined ? m : values[k]; });
     }
@@ -356,7 +355,7 @@
         var dm = Math.round((Date.UTC(Math.floor(ym / 12), ym % 12, 1) - t0) / DAY);
         if (dm > days[n - 1]) { break; }
         if ((ym % 12) % every !== 0) { continue; }
-        var label = T.months_short[ym % 12] + (ym % 12 === 0 || !yearShown ? " " + Math.floor(ym / 12) : "");
+        var label = T.months_axis[ym % 12] + (ym % 12 === 0 || !yearShown ? " " + Math.floor(ym / 12) : "");
         yearShown = true;
         var x = r2(X(dm));
         gAxes.appendChild(svg("line", { x1: x, x2: x, y1: MT + PH, y2: MT + PH + 4, class: "fl-axis" }));

@@ -109,15 +109,18 @@ no tiles, whatever a payload tries.
 from __future__ import annotations
 
 import base64
+import contextvars
 import datetime as dt
 import hashlib
 import json
 import math
 import re
 from collections.abc import Mapping, Sequence
+from functools import cache
 from importlib import resources
 
 from ..errors import InvalidInput
+from . import messages
 from .assets import squeeze
 from .geometry import SCALE, context_tolerance, encode_part, expand, for_context, lines, quantise
 from .safe import clean_text, html_text, safe_url, script_json
@@ -210,7 +213,7 @@ def _point(geometry) -> list[int] | None:
 # ---- the payload -----------------------------------------------------------------------------------------------
 def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], *, events: Mapping | None = None,
                   context: Mapping[str, Mapping | None] | None = None, tiles: Mapping | None = None,
-                  start: str | None = None) -> dict:
+                  start: str | None = None, lang: str = "en") -> dict:
     """Build the page's data: distinct parts, distinct frames, one frame index per date, events, context.
 
     Parameters
@@ -330,8 +333,9 @@ def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], 
     return {
         "schema": SCHEMA,
         "theatre": theatre.name,
-        "title": clean_text(theatre.title, max_len=200),
-        "statuses": [{"key": s.key, "label": clean_text(s.label, max_len=80), "colour": s.colour, "kind": s.kind}
+        "title": clean_text(theatre.title_in(lang), max_len=200),
+        "statuses": [{"key": s.key, "label": clean_text(s.label_in(lang), max_len=80), "colour": s.colour,
+                      "kind": s.kind}
                      for s in statuses],
         "area_statuses": [index[k] for k in area_keys],
         "attribution": [clean_text(a, max_len=300) for a in theatre.attribution],
@@ -345,7 +349,7 @@ def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], 
         "open": opening,
         "bounds": bounds,
         "events": _events(events, dates[0], dates[-1]),
-        "context": _context(context or {}, bounds),
+        "context": _context(context or {}, bounds, lang),
         "tiles": _tiles(tiles),
     }
 
@@ -404,7 +408,7 @@ def _events(collection: Mapping | None, first: str, last: str) -> list[dict]:
     return out
 
 
-def _context(context: Mapping, bounds: list[int]) -> dict:
+def _context(context: Mapping, bounds: list[int], lang: str = "en") -> dict:
     """Context for orientation: border and outlines as lines, clipped to the view (the parts' bounds and half
     as much again around them) and simplified to half a pixel at the zoom that fits it
     (:func:`geo.render.geometry.for_context`); settlements as labelled points.
@@ -434,7 +438,7 @@ def _context(context: Mapping, bounds: list[int]) -> dict:
     for i, f in enumerate(fc.get("features", []) or []):
         pt = _point(f.get("geometry"))
         props = f.get("properties") or {}
-        name = clean_text(props.get("name"), max_len=80)
+        name = clean_text(messages.localized(props, "name", lang), max_len=80)
         if pt and name:
             ranked.append((place_rank(props, i), {"name": name, "point": pt}))
     # in rank order (explicit rank, population, kind, the file's order): the page drops the lower-ranked labels
@@ -482,47 +486,41 @@ def dates_of(data: Mapping) -> list[str]:
 # ---- words and numbers ---------------------------------------------------------------------------------------
 #: Every string a reader sees, in one place (a later issue moves them to a message catalogue). The page's script
 #: gets the same dict in its data blob (``text``), so the JavaScript holds no reader-facing string of its own.
-TEXT = {
-    "months_short": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-    "months_long": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-                    "October", "November", "December"],
-    "play": "Play",
-    "pause": "Pause",
-    "prev": "Previous date",
-    "next": "Next date",
-    "slider": "Date",
-    "permalink": "Link to this date",
-    "total": "Total",
-    "total_legend": "Total: {labels}",
-    "event": "Event",
-    "events": "Events",
-    "source": "source",
-    "since_peak": "{km2} since the peak ({pct}% of it)",
-    "peak": "Peak {km2}, {date}",
-    "layer": "Layer of {date}, version {version}",
-    "layer_source": "source: {source}",
-    "map_label": "Map of the front line on the chosen date",
-    "chart_label": "Area over time in km²; the figures are in the table below",
-    "chart_axis": "km²",
-    "event_marker": "Event, {date}: {title}",
-    "method": "Areas on the WGS84 ellipsoid; front lines drawn, not measured.",
-    "fallback": "The interactive map and chart could not load here; the figures of every date are in the table below.",
-    "table_summary": "Figures, {range}",
-    "table_caption": "Area in km² from each layer; a row covers the dates on which the figures stayed the same.",
-    "date_column": "Date",
-    "km2_column": "{label}, km²",
-    "description": "{title}: map, chart and figures from {range}; at the peak, {date}: {km2}.",
-    "hint_touch": "Use two fingers to move the map",
-    "hint_wheel": "Use ctrl + scroll to zoom the map",
-    "hint_wheel_mac": "Use \u2318 + scroll to zoom the map",
-    "last_update": "Last update {date} (the layer in force on {asked})",
-    "compare_legend": "Total of {name} (the other source)",
-}
+_LANG = contextvars.ContextVar("frontline_timeline_lang", default="en")
+
+
+@cache
+def page_text(lang: str = "en") -> dict:
+    """Every string of the page in ``lang`` (from :mod:`geo.render.messages`), with the language's month names,
+    date patterns and number separators; the page's script receives the same dict (``text`` in its data), so
+    the JavaScript holds no reader-facing string or format of its own.
+
+    Examples
+    --------
+    >>> page_text("uk")["play"], page_text("de")["day_pattern"]
+    ('Відтворити', '{d}. {m} {y}')
+    """
+    m = messages.catalogue()[messages.check_lang(lang)]
+    return {"months_short": m["months_day"], "months_long": m["months_long"], "months_axis": m["months_axis"],
+            **m["timeline"],
+            "hint_touch": m["hint_touch"], "hint_wheel": m["hint_wheel"], "hint_wheel_mac": m["hint_wheel_mac"],
+            "thousands": m["thousands"], "decimal": m["decimal"], "day_pattern": m["day_pattern"],
+            "day_month_pattern": m["day_month_pattern"], "km2_unit": m["km2"]}
+
+
+def _t() -> dict:
+    """The page's strings in the language being written (:func:`timeline_html` sets it)."""
+    return page_text(_LANG.get())
+
+
+#: the English strings (the default language), as a constant for callers that read them
+TEXT = page_text("en")
 SEP = " \u00b7 "
 
 
 def _day_month_year(iso: str, months: str) -> str:
-    return f"{int(iso[8:10])} {TEXT[months][int(iso[5:7]) - 1]} {iso[:4]}"
+    t = _t()
+    return t["day_pattern"].format(d=int(iso[8:10]), m=t[months][int(iso[5:7]) - 1], y=iso[:4])
 
 
 def short_date(iso: str) -> str:
@@ -563,7 +561,8 @@ def date_range(first: str, last: str) -> str:
         return short_date(first)
     head = short_date(first)
     if first[:4] == last[:4]:
-        head = head.rsplit(" ", 1)[0]
+        t = _t()
+        head = t["day_month_pattern"].format(d=int(first[8:10]), m=t["months_short"][int(first[5:7]) - 1])
     return f"{head} \u2192 {short_date(last)}"
 
 
@@ -579,7 +578,8 @@ def number(value: float, decimals: int = 1) -> str:
     from decimal import ROUND_HALF_UP, Decimal
 
     q = Decimal(abs(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    text = f"{q:,.{decimals}f}"
+    t = _t()
+    text = f"{q:,.{decimals}f}".replace(",", "\x00").replace(".", t["decimal"]).replace("\x00", t["thousands"])
     return ("\u2212" if value < 0 and q != 0 else "") + text
 
 
@@ -591,7 +591,7 @@ def km2(value: float) -> str:
     >>> km2(54.5)
     '54.5\xa0km²'
     """
-    return number(value) + "\u00a0km\u00b2"
+    return number(value) + "\u00a0" + _t()["km2_unit"]
 
 
 # ---- the page --------------------------------------------------------------------------------------------------
@@ -638,21 +638,21 @@ def _caption_html(data: Mapping, dates: list[str], i: int) -> str:
         st = data["statuses"][si]
         out.append(f'<span class="fl-fig" data-status="{_h(st["key"])}">'
                    f'{_h(st["label"])}: {_h(km2(v))}</span>')
-    out.append(f'<span class="fl-fig fl-fig-total" data-status="total">{_h(TEXT["total"])}: '
+    out.append(f'<span class="fl-fig fl-fig-total" data-status="total">{_h(_t()["total"])}: '
                f'{_h(km2(figs[-1]))}</span>')
     peak_total = _figures(data, data["peak"])[-1]
     if i > data["peak"] and peak_total > 0:
         lost = peak_total - figs[-1]
-        text = TEXT["since_peak"].format(km2=km2(-lost), pct=number(100 * lost / peak_total, 0))
+        text = _t()["since_peak"].format(km2=km2(-lost), pct=number(100 * lost / peak_total, 0))
         out.append(f'<span class="fl-fig fl-fig-peak">{_h(text)}</span>')
     return SEP.join(out)
 
 
 def _layer_text(data: Mapping, dates: list[str], i: int) -> str:
     frame = data["frames"][data["at"][i]]
-    text = TEXT["layer"].format(date=short_date(dates[i]), version=frame["version"])
+    text = _t()["layer"].format(date=short_date(dates[i]), version=frame["version"])
     source = data["sources"][frame["source"]]
-    return text + (SEP + TEXT["layer_source"].format(source=source) if source else "")
+    return text + (SEP + _t()["layer_source"].format(source=source) if source else "")
 
 
 def _legend_html(data: Mapping) -> str:
@@ -662,16 +662,16 @@ def _legend_html(data: Mapping) -> str:
         kind = "line" if st["kind"] == "line" else "area"
         items.append(f'<li class="fl-legend-item"><span class="fl-swatch fl-swatch-{kind} fl-swatch-s{i}" '
                      f'aria-hidden="true"></span><span class="fl-legend-label">{_h(st["label"])}</span></li>')
-    total = TEXT["total_legend"].format(labels=" + ".join(_area_labels(data)))
+    total = _t()["total_legend"].format(labels=" + ".join(_area_labels(data)))
     items.append('<li class="fl-legend-item"><span class="fl-swatch fl-swatch-total" aria-hidden="true"></span>'
                  f'<span class="fl-legend-label">{_h(total)}</span></li>')
     if data.get("compare"):
-        label = TEXT["compare_legend"].format(name=data["compare"]["label"])
+        label = _t()["compare_legend"].format(name=data["compare"]["label"])
         items.append('<li class="fl-legend-item"><span class="fl-swatch fl-swatch-compare" aria-hidden="true">'
                      f'</span><span class="fl-legend-label">{_h(label)}</span></li>')
     if data["events"]:
         items.append('<li class="fl-legend-item"><span class="fl-swatch fl-swatch-event" aria-hidden="true">'
-                     f'</span><span class="fl-legend-label">{_h(TEXT["event"])}</span></li>')
+                     f'</span><span class="fl-legend-label">{_h(_t()["event"])}</span></li>')
     return '<ul class="fl-legend">' + "".join(items) + "</ul>"
 
 
@@ -707,9 +707,9 @@ def _swatch_css(data: Mapping) -> str:
 
 def _table_html(data: Mapping, dates: list[str]) -> str:
     """The figures of every date, one row per run of dates with the same figures (``12 Aug → 14 Aug 2024``)."""
-    labels = _area_labels(data) + [TEXT["total"]]
-    head = f'<th scope="col">{_h(TEXT["date_column"])}</th>' + "".join(
-        f'<th scope="col">{_h(TEXT["km2_column"].format(label=label))}</th>' for label in labels)
+    labels = _area_labels(data) + [_t()["total"]]
+    head = f'<th scope="col">{_h(_t()["date_column"])}</th>' + "".join(
+        f'<th scope="col">{_h(_t()["km2_column"].format(label=label))}</th>' for label in labels)
     rows = []
     start = 0
     for i in range(1, len(dates) + 1):
@@ -720,10 +720,10 @@ def _table_html(data: Mapping, dates: list[str]) -> str:
         span = date_range(dates[start], dates[i - 1]).replace(" ", "\u00a0").replace("\u00a0\u2192\u00a0", " \u2192 ")
         rows.append(f'<tr><th scope="row">{_h(span)}</th>{cells}</tr>')
         start = i
-    summary = TEXT["table_summary"].format(range=date_range(dates[0], dates[-1]))
+    summary = _t()["table_summary"].format(range=date_range(dates[0], dates[-1]))
     return ('<details class="fl-figures">\n'
             f"<summary>{_h(summary)}</summary>\n"
-            f'<table class="fl-table">\n<caption>{_h(TEXT["table_caption"])}</caption>\n'
+            f'<table class="fl-table">\n<caption>{_h(_t()["table_caption"])}</caption>\n'
             f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n</details>")
 
 
@@ -742,7 +742,7 @@ def _events_html(events: Sequence[Mapping], shown: str) -> str:
             parts.append(f'<span class="fl-event-text">{_h(ev["text"])}</span>')
         if ev["url"]:
             parts.append(f'<a class="fl-link" href="{_h(ev["url"], max_len=2000)}" target="_blank" '
-                         f'rel="noopener noreferrer nofollow">{_h(ev["source"] or TEXT["source"])}</a>')
+                         f'rel="noopener noreferrer nofollow">{_h(ev["source"] or _t()["source"])}</a>')
         elif ev["source"]:
             parts.append(f'<span class="fl-source">{_h(ev["source"])}</span>')
         items.append(f'<li class="fl-event{cls}">' + " ".join(parts) + "</li>")
@@ -753,7 +753,7 @@ def _attribution_text(data: Mapping) -> str:
     lines = list(data["attribution"])
     if data.get("tiles") and data["tiles"].get("attribution"):
         lines.append(data["tiles"]["attribution"])
-    return SEP.join(lines + [TEXT["method"]])
+    return SEP.join(lines + [_t()["method"]])
 
 
 def _split_assets(tags: str, mode_cdn: bool) -> tuple[str, str]:
@@ -769,7 +769,18 @@ def _split_assets(tags: str, mode_cdn: bool) -> tuple[str, str]:
 
 
 def timeline_html(data: Mapping, *, asset_tags: str, static_map: str | None = None,
-                  last_update: tuple[str, str] | None = None, theme: str = "light") -> str:
+                  last_update: tuple[str, str] | None = None, theme: str = "light", lang: str = "en") -> str:
+    """Write the page (:func:`_page`) in the readers' language ``lang`` (:mod:`geo.render.messages`)."""
+    token = _LANG.set(messages.check_lang(lang))
+    try:
+        return _page(data, asset_tags=asset_tags, static_map=static_map, last_update=last_update, theme=theme,
+                     lang=lang)
+    finally:
+        _LANG.reset(token)
+
+
+def _page(data: Mapping, *, asset_tags: str, static_map: str | None, last_update: tuple[str, str] | None,
+          theme: str, lang: str) -> str:
     """Write the page: the assets' tags, our CSS and JS inline, the data as one escaped JSON blob, and the part of
     the page that needs no script (title, caption and figures of the opening date, legend, table, attribution).
 
@@ -798,7 +809,7 @@ def timeline_html(data: Mapping, *, asset_tags: str, static_map: str | None = No
     js = squeeze(_own("timeline.js"))
     # the events' texts, sources and links are in the HTML (_events_html); the script needs only their dates,
     # titles (chart and map labels) and points
-    blob = script_json({**data, "text": TEXT, "events": [{k: e[k] for k in ("date", "title", "point")}
+    blob = script_json({**data, "text": _t(), "events": [{k: e[k] for k in ("date", "title", "point")}
                                                           for e in data["events"]]})
     if "</" in blob:
         raise InvalidInput("escaped data blob still contains '</'")  # unreachable: '<' is \\u003c
@@ -816,22 +827,22 @@ def timeline_html(data: Mapping, *, asset_tags: str, static_map: str | None = No
     i = data["open"]
     peak = data["peak"]
     title = _h(data.get("title", ""), max_len=200)
-    description = _h(TEXT["description"].format(
+    description = _h(_t()["description"].format(
         title=data.get("title", ""), range=date_range(dates[0], dates[-1]), date=long_date(dates[peak]),
         km2=km2(_figures(data, peak)[-1])), max_len=500)
     date_long, date_short = _h(long_date(dates[i])), _h(short_date(dates[i]))
-    t = {k: _h(v) for k, v in TEXT.items() if isinstance(v, str)}
+    t = {k: _h(v) for k, v in _t().items() if isinstance(v, str)}
     static = static_map.replace("<svg ", f'<svg role="img" aria-label="{description}" ', 1) if static_map else ""
     stale = ""
     if last_update:
-        words = TEXT["last_update"].format(date=short_date(last_update[1]), asked=short_date(last_update[0]))
+        words = _t()["last_update"].format(date=short_date(last_update[1]), asked=short_date(last_update[0]))
         stale = f'<p class="fl-stale">{_h(words)}</p>\n'
     events = (f'<section class="fl-events" aria-labelledby="fl-events-h">\n'
               f'<h2 id="fl-events-h">{t["events"]}</h2>\n{_events_html(data["events"], dates[i])}\n'
               "</section>\n") if data["events"] else ""
     return (
         "<!DOCTYPE html>\n"
-        f'<html lang="en" data-theme="{_h(theme)}">\n<head>\n<meta charset="utf-8">\n'
+        f'<html lang="{_h(lang)}" data-theme="{_h(theme)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{_h(csp, max_len=100_000)}">\n'
         '<meta name="referrer" content="no-referrer">\n'

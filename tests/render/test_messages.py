@@ -28,6 +28,10 @@ def test_every_language_has_every_key_with_the_same_placeholders():
         for k, v in en.items():
             if isinstance(v, str):
                 assert fields(m[k]) == fields(v), (lang, k)
+            elif isinstance(v, dict):  # a page's own words (the timeline's)
+                assert set(m[k]) == set(v), (lang, k, set(v) ^ set(m[k]))
+                for kk, vv in v.items():
+                    assert fields(m[k][kk]) == fields(vv), (lang, k, kk)
             else:
                 assert len(m[k]) == len(v) == 12, (lang, k)
 
@@ -57,7 +61,7 @@ def test_a_page_in_a_language_writes_no_english_word_of_ours(lang):
     html = render_html(build_map(**change_inputs(), lang=lang))
     text = visible(html)
     en, m = messages.catalogue()["en"], messages.catalogue()[lang]
-    assert f'<html lang="{lang}">' in html
+    assert f'<html lang="{lang}"' in html
     leaked = []
     for key, value in en.items():
         if not isinstance(value, str) or value == m[key] or key in ("language_name",):
@@ -86,3 +90,26 @@ def test_place_and_status_names_follow_the_language():
 
     assert _place_name({"name": "Sudzha", "name:uk": "Суджа"}, "uk") == "Суджа"
     assert _place_name({"name": "Sudzha"}, "de") == "Sudzha"
+
+
+@pytest.mark.parametrize("lang", ["uk", "ru", "de"])
+def test_the_timeline_in_a_language_writes_no_english_word_of_ours(lang):
+    from geo.render.timeline import page_text, timeline_data, timeline_html
+    from geo.store import Store
+
+    from .helpers import KURSK  # noqa: F401  (the helpers' theatres stay importable)
+
+    store = Store("layers")
+    t = store.theatre("kursk")
+    dates = sorted(store.require_latest("kursk"))[:4]
+    from geo.measure import compute_areas
+
+    layers = [{"date": d, "collection": store.read("kursk", d).collection} for d in dates]
+    data = timeline_data(t, layers, compute_areas(store, "kursk", dates), lang=lang)
+    html = timeline_html(data, asset_tags="", lang=lang)
+    text = visible(html)
+    en, mine = page_text("en"), page_text(lang)
+    leaked = [(k, frag) for k, v in en.items() if isinstance(v, str) and v != mine[k]
+              for frag in fragments(v) if frag in text and frag not in fragments(mine[k])]
+    assert leaked == []
+    assert f'<html lang="{lang}"' in html and mine["date_column"] in text

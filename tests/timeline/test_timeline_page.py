@@ -340,7 +340,7 @@ def test_the_file_describes_itself_and_allows_pinch_zoom():
     html = timeline_html(evil_inputs(), asset_tags=CDN_TAGS)
     viewport = re.search(r'<meta name="viewport" content="([^"]+)">', html).group(1)
     assert "user-scalable" not in viewport and "maximum-scale" not in viewport
-    assert '<html lang="en">' in html
+    assert '<html lang="en" data-theme="light">' in html
     for name in ('name="description"', 'property="og:title"', 'property="og:description"',
                  'property="og:type" content="website"', 'name="twitter:card" content="summary"'):
         assert f"<meta {name}" in html, name
