@@ -5,7 +5,7 @@ Decisions (Datawrapper's responsive embed is the model):
 * The snippet is an ``<iframe>`` with ``title``, ``loading="lazy"``, ``referrerpolicy="no-referrer"`` and
   ``sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox"`` (the map's scripts run, its links open
   a new tab, nothing in the frame can touch the article), full width, with a sensible size *without* script: the
-  ratio (default 4:3) as CSS ``aspect-ratio`` and a ``min-height`` of 460 px, so that a phone's frame still
+  ratio (default 4:3) as CSS ``aspect-ratio`` and a ``min-height`` of 660 px, so that a phone's frame still
   holds the title, a map of at least 200 px, the legend and the caption.
 * With the snippet's small loader script, the frame takes the height the page asks for: the page posts
   ``{"frontline-height": {KEY: px}}`` to its parent; the loader accepts a message only from the window of one
@@ -69,7 +69,7 @@ LOADER = (
 
 
 def iframe_snippet(src: str, *, title: str, alt: str | None = None, png: str | None = None,
-                   ratio=DEFAULT_RATIO, min_height: int = 460) -> str:
+                   ratio=DEFAULT_RATIO, min_height: int = 660) -> str:
     """The HTML to paste into an article: a full-width iframe at ``ratio`` without script, and the loader that
     lets it take the height its page asks for.
 

@@ -323,6 +323,10 @@ def test_article_embed_without_javascript_shows_one_map(reader, site):
     svg = inner.evaluate("() => { const r = document.querySelector('.fl-static-narrow').getBoundingClientRect(); "
                          "return r.height; }")
     assert svg >= 200
+    # without the loader the frame keeps its own size: the caption and the sources still show in it, unscrolled
+    bottom, frame_h = inner.evaluate("() => [document.querySelector('.fl-sources').getBoundingClientRect().bottom, "
+                                     "innerHeight]")
+    assert bottom <= frame_h, (bottom, frame_h)
 
 
 def test_loader_ignores_messages_from_other_windows(reader):

@@ -121,7 +121,7 @@ def test_embed_writes_snippet_alt_and_png(store, run_cli, tmp_path):
     snippet = (out / f"{stem}.embed.html").read_text()
     assert f'src="https://news.example/maps/{stem}.html"' in snippet
     assert 'loading="lazy"' in snippet and 'title="Map: Demo theatre, 25 Aug → 1 Sep 2024"' in snippet
-    assert "aspect-ratio:4/3" in snippet and "min-height:460px" in snippet and "sandbox=" in snippet
+    assert "aspect-ratio:4/3" in snippet and "min-height:660px" in snippet and "sandbox=" in snippet
     assert "frontline-height" in snippet and "contentWindow!==e.source" in snippet  # the loader, and its check
     alt = (out / f"{stem}.alt.txt").read_text().strip()
     assert alt.startswith("Map of Demo theatre on 1 September 2024 showing Held: 97.5 km²")
