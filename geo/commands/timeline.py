@@ -32,7 +32,7 @@ from ._common import (
     store_from_ctx,
 )
 
-CONTEXT_KINDS = ("border", "outlines", "settlements")
+CONTEXT_KINDS = ("border", "outlines", "settlements", "countries")
 
 
 def select_dates(store, theatre: str, *, date_from: str | None = None, date_to: str | None = None,

@@ -171,6 +171,14 @@
         className: "fl-ctx-" + c.kind
       }).addTo(map);
     });
+    var countryLabels = (data.context.countries || []).map(function (c) {
+      return L.marker(latLng(c.point), {
+        pane: "fl-context", interactive: false, keyboard: false,
+        icon: L.divIcon({ className: "fl-country-anchor", iconSize: [0, 0] })
+      }).bindTooltip(el("span", "fl-country-name", c.name), {
+        permanent: true, direction: "center", className: "fl-country"
+      }).addTo(map);
+    });
     var placeLabels = data.context.places.map(function (p) {
       var dot = L.circleMarker(latLng(p.point), {
         pane: "fl-context", renderer: renderer, radius: 2.5, color: "#222222", weight: 1, fillOpacity: 1,
@@ -191,9 +199,9 @@
           return r.left - gap < k.right && r.right + gap > k.left && r.top - gap < k.bottom && r.bottom + gap > k.top;
         });
       }
-      placeLabels.forEach(function (dot) {
+      countryLabels.concat(placeLabels).forEach(function (dot) {
         var node = dot.getTooltip() && dot.getTooltip().getElement();
-        var path = dot.getElement ? dot.getElement() : null;
+        var path = dot instanceof L.CircleMarker ? dot.getElement() : null;
         if (!node) { return; }
         node.style.visibility = "";
         if (path) { path.style.visibility = ""; }

@@ -444,6 +444,12 @@ def _context(context: Mapping, bounds: list[int], lang: str = "en") -> dict:
     # in rank order (explicit rank, population, kind, the file's order): the page drops the lower-ranked labels
     # that would overlap one drawn before them or leave the map
     out["places"] = [p for _, p in sorted(ranked, key=lambda r: r[0])]
+    # country names on either side of the border (the context's countries), drawn before the places
+    for f in (context.get("countries") or {}).get("features", []) or []:
+        pt = _point(f.get("geometry"))
+        name = clean_text(messages.localized(f.get("properties") or {}, "name", lang), max_len=60)
+        if pt and name:
+            out.setdefault("countries", []).append({"name": name.upper(), "point": pt})
     return out
 
 

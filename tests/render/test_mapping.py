@@ -275,3 +275,37 @@ def test_claimed_ground_is_hatched_and_the_caption_gives_the_range():
     from geo.render.static_map import map_svg
 
     assert 'fill="url(#t-hatch-s-contested)"' in map_svg(p, id_prefix="t")
+
+
+def test_the_file_carries_its_title_lang_description_and_open_graph_meta():
+    """Parsed from the file as a link preview or a screen reader gets it, no script run."""
+    from html.parser import HTMLParser
+
+    class Meta(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.meta, self.title, self.lang, self._in_title = {}, "", None, False
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "html":
+                self.lang = a.get("lang")
+            if tag == "meta" and (a.get("property") or a.get("name")):
+                self.meta[a.get("property") or a.get("name")] = a.get("content")
+            self._in_title = tag == "title"
+
+        def handle_data(self, data):
+            if self._in_title:
+                self.title += data
+
+        def handle_endtag(self, tag):
+            self._in_title = False
+
+    m = Meta()
+    m.feed(render_html(build_map(**change_inputs(), image="https://news.example/m.card.png", lang="de")))
+    assert m.lang == "de" and m.title == "Demo theatre · 25. August → 1. September 2024"
+    assert m.meta["og:title"] == m.title and m.meta["og:image"] == "https://news.example/m.card.png"
+    assert m.meta["twitter:card"] == "summary_large_image" and m.meta["og:type"] == "website"
+    assert m.meta["description"] == m.meta["og:description"]
+    assert m.meta["description"].startswith("Karte „Demo theatre“ am 1. September 2024: Held: 78,0 km²")
+    assert "user-scalable" not in m.meta["viewport"] and "maximum-scale" not in m.meta["viewport"]
