@@ -21,23 +21,7 @@ from pathlib import Path
 import click
 
 from ._common import DATE, THEATRE, store_from_ctx
-from .map import default_name, in_force_lines, map_inputs, map_options
-
-
-def social_card(inputs: dict, *, title: str | None = None, lang: str = "en", theme: str = "light") -> bytes:
-    """The 1200×630 link-preview card of a map's inputs (:func:`geo.render.video.social_card`)."""
-    import dataclasses
-
-    from ..render import video
-
-    t = inputs["theatre"]
-    if title:
-        t = dataclasses.replace(t, title=title)
-    frame = video.Frame(date=inputs.get("requested_date") or inputs["date"], layer_date=inputs["date"],
-                        collection=inputs["collection"], areas_km2=inputs["areas_km2"],
-                        total_km2=float(inputs["total_km2"]))
-    bounds = video.series_bounds([inputs["collection"]] + ([inputs["changes"]] if inputs.get("changes") else []))
-    return video.social_card(t, frame, context=inputs.get("context") or {}, bounds=bounds, lang=lang, theme=theme)
+from .map import default_name, in_force_lines, map_inputs, map_options, social_card
 
 
 @click.command("embed")

@@ -119,14 +119,56 @@ def map_options(f):
     return f
 
 
+def social_card(inputs: dict, *, title: str | None = None, lang: str = "en", theme: str = "light") -> bytes:
+    """The 1200×630 link-preview card of a map's inputs (:func:`geo.render.video.social_card`)."""
+    import dataclasses
+
+    from ..render import video
+
+    t = inputs["theatre"]
+    if title:
+        t = dataclasses.replace(t, title=title)
+    frame = video.Frame(date=inputs.get("requested_date") or inputs["date"], layer_date=inputs["date"],
+                        collection=inputs["collection"], areas_km2=inputs["areas_km2"],
+                        total_km2=float(inputs["total_km2"]))
+    bounds = video.series_bounds([inputs["collection"]] + ([inputs["changes"]] if inputs.get("changes") else []))
+    return video.social_card(t, frame, context=inputs.get("context") or {}, bounds=bounds, lang=lang, theme=theme)
+
+
+def write_card(path: Path, make) -> bool:
+    """Write a social card (``make()`` gives its PNG bytes) to ``path``; False where matplotlib is missing (the
+    page then goes without ``og:image``: a map is still made, and the command says so).
+    """
+    from ..errors import MissingResource
+
+    try:
+        data = make()
+    except MissingResource:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return True
+
+
+def base_url_option(f):
+    """``--card`` and ``--base-url``: the social card beside the page, for the ``og:image`` of link previews."""
+    f = click.option("--card", is_flag=True, default=False,
+                     help="Also write the 1200×630 social card beside the page (the page's og:image); implied by "
+                          "--base-url.")(f)
+    return click.option("--base-url", default=None, metavar="URL",
+                        help="Where the files will be published (http(s)): writes the social card, and the page's "
+                             "og:image is its absolute URL.")(f)
+
+
 @click.command("map")
 @click.argument("theatre", type=THEATRE)
 @click.argument("date", type=DATE)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Output file (default maps/THEATRE-DATE.html).")
+              help="Output file (default maps/THEATRE-DATE.html); with --card, its social card beside it.")
+@base_url_option
 @map_options
-def command(theatre, date, output, since, compare, in_force, lang, theme, as_of, tiles, assets, title, width,
-            height):
+def command(theatre, date, output, base_url, card, since, compare, in_force, lang, theme, as_of, tiles, assets,
+            title, width, height):
     """Render the interactive map of THEATRE on DATE as one HTML page."""
     from ..render.mapping import build_map, save_map
 
@@ -138,9 +180,24 @@ def command(theatre, date, output, since, compare, in_force, lang, theme, as_of,
         raise click.UsageError("--since and --compare draw different maps: give one of them")
     inputs = map_inputs(store, theatre, date, since=since, as_of=as_of, in_force=in_force, compare=compare)
     notes = in_force_lines(inputs, since)
+    path = output or Path("maps") / f"{default_name(theatre, date, since, compare)}.html"
+    from ..errors import InvalidInput
+    from ..render.safe import safe_url
+
+    if base_url is not None and not safe_url(base_url):
+        raise InvalidInput(f"--base-url {base_url!r} must be an http(s) URL")
+    card_path = path.with_name(path.name.removesuffix(".html") + ".card.png")
+    image = None
+    if card or base_url:
+        if write_card(card_path, lambda: social_card(inputs, title=title, lang=lang,
+                                                     theme="dark" if theme == "dark" else "light")):
+            image = ("" if base_url is None else base_url.rstrip("/") + "/") + card_path.name
+            notes.append(f"{card_path} (social card, og:image)")
+        else:
+            notes.append("no social card (og:image): matplotlib is not installed (pip install 'frontline[video]')")
     m = build_map(**inputs, title=title, tiles=tiles, assets=assets, width=width, height=height, lang=lang,
-                  theme=theme)
-    path = save_map(m, output or Path("maps") / f"{default_name(theatre, date, since, compare)}.html")
+                  theme=theme, image=image)
+    path = save_map(m, path)
     size = path.stat().st_size
     click.echo(f"{path} ({size / 1024:.1f} KB, {time.perf_counter() - t0:.2f} s)")
     for line in notes:

@@ -31,6 +31,7 @@ from ._common import (
     layer_note,
     store_from_ctx,
 )
+from .map import base_url_option
 
 CONTEXT_KINDS = ("border", "outlines", "settlements", "countries")
 
@@ -144,6 +145,7 @@ def opening_map(inputs: dict, data: dict, lang: str = "en") -> str:
                    "($FRONTLINE_ASSETS or ./.assets/cache; fill it with `frontline assets fetch`).")
 @click.option("--tiles", default="none", show_default=True, metavar="NAME|none",
               help="Basemap tiles by xyzservices name (e.g. CartoDB.Positron), or none.")
+@base_url_option
 @click.option("--theme", type=click.Choice(["light", "dark", "auto"]), default="light", show_default=True,
               help="Light or dark page, or auto (dark where the reader's system asks for it).")
 @click.option("--compare", "compare", type=THEATRE, default=None, metavar="THEATRE",
@@ -153,7 +155,8 @@ def opening_map(inputs: dict, data: dict, lang: str = "en") -> str:
 @lang_option
 @in_force_option
 @as_of_option
-def command(theatre, date_from, date_to, output, assets, tiles, theme, compare, start, lang, in_force, as_of):
+def command(theatre, date_from, date_to, output, assets, tiles, base_url, card, theme, compare, start, lang, in_force,
+            as_of):
     """Render one page for THEATRE's whole series: map, date slider, area chart and events."""
     from ..render.assets import head_html
     from ..render.timeline import timeline_data, timeline_html
@@ -178,9 +181,29 @@ def command(theatre, date_from, date_to, output, assets, tiles, theme, compare, 
         span = [d for d in store.dates(compare, as_of=as_of) if first <= d <= last]
         data["compare"] = compare_series(store.theatre(compare), compute_areas(store, compare, span, as_of=as_of)
                                          if span else [])
+    out_path = output or Path("maps") / f"{theatre}-timeline.html"
+    image = None
+    if card or base_url:
+        from ..errors import InvalidInput
+        from ..render.safe import safe_url
+        from .map import social_card, write_card
+
+        if base_url is not None and not safe_url(base_url):
+            raise InvalidInput(f"--base-url {base_url!r} must be an http(s) URL")
+        layer = inputs["layers"][data["open"]]
+        row = next(r for r in inputs["areas"] if r["date"] == layer["date"])
+        card_path = out_path.with_name(out_path.name.removesuffix(".html") + ".card.png")
+        opening = {"theatre": inputs["theatre"], "date": layer["date"], "collection": layer["collection"],
+                   "areas_km2": row["areas_km2"], "total_km2": row["total_km2"], "context": inputs["context"]}
+        if write_card(card_path, lambda: social_card(opening, lang=lang, theme="dark" if theme == "dark"
+                                                     else "light")):
+            image = ("" if base_url is None else base_url.rstrip("/") + "/") + card_path.name
+            notes.append(f"{card_path} (social card of the opening date, og:image)")
+        else:
+            notes.append("no social card (og:image): matplotlib is not installed (pip install 'frontline[video]')")
     html = timeline_html(data, asset_tags=asset_tags, static_map=opening_map(inputs, data, lang),
-                         last_update=(requested, last) if requested else None, theme=theme, lang=lang)
-    path = write_atomic(output or Path("maps") / f"{theatre}-timeline.html", html)
+                         last_update=(requested, last) if requested else None, theme=theme, lang=lang, image=image)
+    path = write_atomic(out_path, html)
     size = path.stat().st_size
     click.echo(f"{path} ({len(inputs['layers'])} dates, {len(data['parts'])} distinct parts, "
                f"{size / 1024:.1f} KB, {time.perf_counter() - t0:.2f} s)")

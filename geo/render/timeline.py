@@ -775,18 +775,21 @@ def _split_assets(tags: str, mode_cdn: bool) -> tuple[str, str]:
 
 
 def timeline_html(data: Mapping, *, asset_tags: str, static_map: str | None = None,
-                  last_update: tuple[str, str] | None = None, theme: str = "light", lang: str = "en") -> str:
-    """Write the page (:func:`_page`) in the readers' language ``lang`` (:mod:`geo.render.messages`)."""
+                  last_update: tuple[str, str] | None = None, theme: str = "light", lang: str = "en",
+                  image: str | None = None) -> str:
+    """Write the page (:func:`_page`) in the readers' language ``lang`` (:mod:`geo.render.messages`); ``image``
+    is the URL of its social card (``og:image``, a large Twitter card).
+    """
     token = _LANG.set(messages.check_lang(lang))
     try:
         return _page(data, asset_tags=asset_tags, static_map=static_map, last_update=last_update, theme=theme,
-                     lang=lang)
+                     lang=lang, image=image)
     finally:
         _LANG.reset(token)
 
 
 def _page(data: Mapping, *, asset_tags: str, static_map: str | None, last_update: tuple[str, str] | None,
-          theme: str, lang: str) -> str:
+          theme: str, lang: str, image: str | None = None) -> str:
     """Write the page: the assets' tags, our CSS and JS inline, the data as one escaped JSON blob, and the part of
     the page that needs no script (title, caption and figures of the opening date, legend, table, attribution).
 
@@ -857,7 +860,9 @@ def _page(data: Mapping, *, asset_tags: str, static_map: str | None, last_update
         f'<meta property="og:title" content="{title}">\n'
         f'<meta property="og:description" content="{description}">\n'
         '<meta property="og:type" content="website">\n'
-        '<meta name="twitter:card" content="summary">\n'
+        + (f'<meta property="og:image" content="{_h(image, max_len=2000)}">\n'
+           '<meta name="twitter:card" content="summary_large_image">\n' if image else
+           '<meta name="twitter:card" content="summary">\n')
         + (f"{head_assets}\n" if head_assets else "")
         + f"<style>\n{css}</style>\n"
         "</head>\n<body>\n"

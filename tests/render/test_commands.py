@@ -176,3 +176,23 @@ def test_notebook_display():
     m = build_map(**small_inputs())
     html = m._repr_html_()
     assert "<iframe srcdoc=" in html and "fl-data-" in html
+
+
+def test_map_and_timeline_write_their_social_card_with_base_url(store, run_cli, tmp_path):
+    from PIL import Image
+
+    r = run_cli("--layers", store, "map", "demo", "2024-09-01", "-o", tmp_path / "m.html")
+    assert r.exit_code == 0 and not (tmp_path / "m.card.png").exists()  # no card unless asked: map stays fast
+    assert 'property="og:image"' not in (tmp_path / "m.html").read_text()
+    r = run_cli("--layers", store, "map", "demo", "2024-09-01", "-o", tmp_path / "m.html",
+                "--base-url", "https://news.example/maps/")
+    assert r.exit_code == 0, r.stderr
+    assert Image.open(tmp_path / "m.card.png").size == (1200, 630)
+    page = (tmp_path / "m.html").read_text()
+    assert '<meta property="og:image" content="https://news.example/maps/m.card.png">' in page
+    r = run_cli("--layers", store, "timeline", "demo", "-o", tmp_path / "t.html", "--card")
+    assert r.exit_code == 0, r.stderr
+    assert Image.open(tmp_path / "t.card.png").size == (1200, 630)
+    assert '<meta property="og:image" content="t.card.png">' in (tmp_path / "t.html").read_text()
+    bad = run_cli("--layers", store, "map", "demo", "2024-09-01", "-o", tmp_path / "x.html", "--base-url", "ftp://x")
+    assert bad.exit_code == 2 and not (tmp_path / "x.html").exists()
