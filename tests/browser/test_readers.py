@@ -66,6 +66,7 @@ def site(tmp_path_factory, run_cli_module):
                   root / "map-dark-uk.html", "--assets", "inline"),
                  ("map", "kursk", DATE, "--theme", "auto", "-o", root / "map-auto.html", "--assets", "inline"),
                  ("timeline", "kursk", "--theme", "dark", "-o", root / "timeline-dark.html", "--assets", "inline"),
+                 ("timeline", "kursk", "-o", root / "timeline.html", "--assets", "inline"),
                  ("embed", "kursk", DATE, "--since", SINCE, "-o", root / "embed", "--assets", "inline",
                   "--static", "svg")):
         code, err = run_cli_module(*L, *args)
@@ -170,8 +171,8 @@ SMALLEST_TEXT = """() => {
   return out[0] || [null, ''];
 }"""
 
-LABELS = """() => {
-  const frame = document.querySelector('.folium-map').getBoundingClientRect();
+LABELS = """(sel) => {
+  const frame = document.querySelector(sel || '.folium-map').getBoundingClientRect();
   const boxes = [...document.querySelectorAll('.fl-place, .fl-country')]
     .filter(e => getComputedStyle(e).visibility !== 'hidden').map(e => e.getBoundingClientRect());
   let overlaps = 0, outside = 0;
@@ -443,3 +444,17 @@ def test_auto_theme_follows_the_readers_system(browser, server):
         page.goto(f"{server}/map-auto.html")
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") == want
         ctx.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_timeline_labels_never_overlap_nor_leave_the_map(reader, width):
+    page, log = reader("timeline.html", width, wait="#fl-chart svg")
+    page.wait_for_selector("html.fl-live")
+    page.wait_for_timeout(300)
+    labels = page.evaluate(LABELS, "#fl-map")
+    print(f"\ntimeline @{width}: labels {labels}")
+    assert labels["shown"] >= 5 and labels["overlaps"] == 0 and labels["outside"] == 0
+    countries = page.eval_on_selector_all(".fl-country", "es => es.filter(e => getComputedStyle(e).visibility "
+                                                         "!== 'hidden').map(e => e.textContent)")
+    assert "UKRAINE" in countries
+    assert not log["errors"]
