@@ -261,6 +261,7 @@ def page_body(payload: dict, map_html: str) -> str:
     return (
         f'<header class="fl-head"><h1 class="fl-title">{html_text(payload["title"])}</h1> '
         f'<p class="fl-date">{html_text(payload.get("span", ""))}</p></header>\n'
+        '<main class="fl-main">\n'
         f'<div class="fl-stage"><div class="fl-mapbox">\n{map_html}\n'
         f'<div class="fl-static">{narrow}{wide}'
         "</div>\n"
@@ -273,7 +274,7 @@ def page_body(payload: dict, map_html: str) -> str:
         f'<details class="fl-sources"><summary><span class="fl-credit">{html_text(msg(lang, "sources"))}: '
         f"{html_text(short, max_len=2000)}"
         f'</span></summary><ul class="fl-attr">{items}</ul></details>\n'
-        "</footer>\n"
+        "</footer>\n</main>\n"
         f'<svg class="fl-defs" width="0" height="0" aria-hidden="true" focusable="false"><defs>{defs}</defs></svg>\n'
     )
 
