@@ -435,6 +435,8 @@ def build_map(theatre, collection: dict, *, date: str, areas_km2: dict, total_km
         The readers' language: every word of the page (:mod:`geo.render.messages`).
     theme : {"light", "dark", "auto"}
         Light or dark page, or ``auto``: dark where the reader's system asks for it (``prefers-color-scheme``).
+    range_km2, comparison :
+        Ground as a range and sources side by side: see :func:`geo.render.payload.map_payload`.
 
     Returns
     -------
