@@ -217,6 +217,12 @@ def diff_layers(a: dict | PreparedLayer, b: dict | PreparedLayer, theatre: Theat
     same = pa_.digest == pb_.digest  # the same statuses and geometries: nothing gained, nothing lost
     if same:
         gained = lost = [None] * len(keys)
+    elif len(all_area) == 1 and len(keys) == 2:
+        # one area status: the union is that status's geometry (prepare_layer), so difference it once and let the
+        # union share the result. On the whole front (one status, 352 consecutive pairs, no result cache) changes
+        # took 16.5 s against 26.4 s differencing both (medians of 3 in one run), the figures identical.
+        g, lo = shapely.difference(pb[0], pa[0]), shapely.difference(pa[0], pb[0])
+        gained, lost = [g, g], [lo, lo]
     else:
         gained = shapely.difference(pb, pa)
         lost = shapely.difference(pa, pb)

@@ -110,3 +110,32 @@ def test_prepared_layers_and_the_same_ground_under_other_properties():
         assert fast.as_dict() == full.as_dict() and fast.features == full.features and full.changed
     bare = diff_layers(pa, pc, THEATRE, with_features=False)
     assert bare.features == [] and bare.as_dict() == diff_layers(a, c, THEATRE).as_dict()
+
+
+def test_one_area_status_shares_its_difference_with_the_union():
+    """With a single area status the union is that status: both report the same change, computed once."""
+    import shapely
+
+    from geo.diff import diff_layers, prepare_layer
+    from geo.theatre import Status, Theatre
+
+    t = Theatre("one", "One", (Status("held", "Held", "#112233"), Status("front", "Front", "#d62728", "line")))
+
+    def layer(*boxes):
+        return {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"status": "held"}, "geometry": json.loads(shapely.to_geojson(b))}
+            for b in boxes]}
+
+    a = layer(shapely.box(35.0, 51.0, 35.2, 51.2))
+    b = layer(shapely.box(35.05, 51.0, 35.3, 51.2))
+    r = diff_layers(a, b, t, with_features=True)
+    held, union = r.changes["held"], r.changes["union"]
+    assert held.gained_km2 == pytest.approx(union.gained_km2) and held.lost_km2 == pytest.approx(union.lost_km2)
+    assert held.gained_km2 > 0 and held.lost_km2 > 0
+    pa, pb = prepare_layer(a, t), prepare_layer(b, t)
+    assert shapely.equals(pa.union, pa.dissolved["held"]) and shapely.equals(pb.union, pb.dissolved["held"])
+    # the same figures as differencing each one apart (the theatre with a second, empty status takes that path)
+    t2 = Theatre("two", "Two", (Status("held", "Held", "#112233"), Status("grey", "Grey", "#f0a830")))
+    r2 = diff_layers(a, b, t2)
+    assert r2.changes["union"].gained_km2 == pytest.approx(union.gained_km2, abs=1e-9)
+    assert r2.changes["union"].lost_km2 == pytest.approx(union.lost_km2, abs=1e-9)
