@@ -70,6 +70,21 @@ def lang_option(f):
                         help="Readers' language: en, uk, ru or de (words, dates, numbers, labels, place names).")(f)
 
 
+class BaseUrlType(click.ParamType):
+    """``--base-url``: where files will be published, an http(s) URL checked at parse time (exit 2); returned as
+    a prefix that ends in ``/``, ready for a file name.
+    """
+
+    name = "URL"
+
+    def convert(self, value, param, ctx):
+        from ..render.safe import safe_url
+
+        if not safe_url(value):
+            self.fail(f"{value!r} must be an http(s) URL", param, ctx)
+        return value.rstrip("/") + "/"
+
+
 class TheatreType(click.ParamType):
     """A theatre name that stays inside the store."""
 
@@ -105,6 +120,7 @@ DATE = DateType()
 TIMESTAMP = TimestampType()
 THEATRE = TheatreType()
 TEXT = TextType()
+BASE_URL = BaseUrlType()
 
 as_of_option = click.option(
     "--as-of", "as_of", type=TIMESTAMP, default=None,

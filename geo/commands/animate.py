@@ -81,14 +81,14 @@ def command(theatre, date_from, date_to, every, size, fps, hold_last, theme, out
                       size=frame_size, theme=theme, lang=lang)
     frames = (video.Frame(date=d, layer_date=ld, collection=c, areas_km2=rows[ld]["areas_km2"],
                           total_km2=float(rows[ld]["total_km2"])) for d, ld, c in layers())
-    pixels = video.render(film, frames)
+    renderer = video.Renderer(film)  # one renderer: its background and labels are drawn once for the whole film
     palette = None
     if fmt == "gif":  # one palette for the whole film, from the peak frame (it holds every colour)
         peak_date, peak_layer = max(points, key=lambda p: (float(rows[p[1]]["total_km2"]), p[0]))
-        renderer = video.Renderer(film)
-        palette = renderer.draw(video.Frame(peak_date, peak_layer, store.read(theatre, peak_layer,
-                                                                              as_of=as_of).collection,
+        palette = renderer.draw(video.Frame(peak_date, peak_layer,
+                                            store.read(theatre, peak_layer, as_of=as_of).collection,
                                             rows[peak_layer]["areas_km2"], float(rows[peak_layer]["total_km2"])))
+    pixels = (renderer.draw(f) for f in frames)
     if sys.stderr.isatty():
         with click.progressbar(pixels, length=len(points), label="frames", file=sys.stderr) as bar:
             n = video.write(output, bar, fps=fps, hold_last=hold_last, palette_from=palette)

@@ -75,9 +75,9 @@ def command(theatre_a, theatre_b, date, all_dates, date_from, date_to, statuses,
         from ..errors import NotFound
 
         da, db = store.dates(theatre_a, as_of=as_of), store.dates(theatre_b, as_of=as_of)
-        start = max(da[0], db[0]) if da and db else None
-        dates = in_range(sorted(set(da) | set(db)), start=max(filter(None, (start, date_from))) if start else None,
-                         end=date_to) if start else []
+        # every date either side has, from the later of the two first layers on (both have one in force there)
+        first = max(da[0], db[0], date_from or "") if da and db else None
+        dates = in_range(sorted(set(da) | set(db)), start=first, end=date_to) if first else []
         if not dates:
             raise NotFound(f"theatres {theatre_a!r} and {theatre_b!r} have no date on which both have a layer "
                            "in force")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import click
 
-from ._common import DATE, THEATRE, as_of_option, in_force_option, lang_option, layer_note, store_from_ctx
+from ._common import BASE_URL, DATE, THEATRE, as_of_option, in_force_option, lang_option, layer_note, store_from_ctx
 
 CONTEXT_KINDS = ("border", "outlines", "settlements", "countries")
 
@@ -155,7 +155,7 @@ def base_url_option(f):
     f = click.option("--card", is_flag=True, default=False,
                      help="Also write the 1200×630 social card beside the page (the page's og:image); implied by "
                           "--base-url.")(f)
-    return click.option("--base-url", default=None, metavar="URL",
+    return click.option("--base-url", type=BASE_URL, default=None, metavar="URL",
                         help="Where the files will be published (http(s)): writes the social card, and the page's "
                              "og:image is its absolute URL.")(f)
 
@@ -181,17 +181,12 @@ def command(theatre, date, output, base_url, card, since, compare, in_force, lan
     inputs = map_inputs(store, theatre, date, since=since, as_of=as_of, in_force=in_force, compare=compare)
     notes = in_force_lines(inputs, since)
     path = output or Path("maps") / f"{default_name(theatre, date, since, compare)}.html"
-    from ..errors import InvalidInput
-    from ..render.safe import safe_url
-
-    if base_url is not None and not safe_url(base_url):
-        raise InvalidInput(f"--base-url {base_url!r} must be an http(s) URL")
     card_path = path.with_name(path.name.removesuffix(".html") + ".card.png")
     image = None
     if card or base_url:
         if write_card(card_path, lambda: social_card(inputs, title=title, lang=lang,
                                                      theme="dark" if theme == "dark" else "light")):
-            image = ("" if base_url is None else base_url.rstrip("/") + "/") + card_path.name
+            image = (base_url or "") + card_path.name
             notes.append(f"{card_path} (social card, og:image)")
         else:
             notes.append("no social card (og:image): matplotlib is not installed (pip install 'frontline[video]')")

@@ -132,7 +132,7 @@ def opening_map(inputs: dict, data: dict, lang: str = "en") -> str:
     row = next(r for r in inputs["areas"] if r["date"] == layer["date"])
     payload = map_payload(inputs["theatre"], layer["collection"], date=layer["date"], areas_km2=row["areas_km2"],
                           total_km2=row["total_km2"], context=inputs["context"], lang=lang)
-    return map_svg(payload, width=760, height=560, id_prefix="fl-tl")
+    return map_svg(payload, width=760, height=560, id_prefix="fl-tl", label=payload["description"])
 
 
 @click.command("timeline")
@@ -184,12 +184,8 @@ def command(theatre, date_from, date_to, output, assets, tiles, base_url, card, 
     out_path = output or Path("maps") / f"{theatre}-timeline.html"
     image = None
     if card or base_url:
-        from ..errors import InvalidInput
-        from ..render.safe import safe_url
         from .map import social_card, write_card
 
-        if base_url is not None and not safe_url(base_url):
-            raise InvalidInput(f"--base-url {base_url!r} must be an http(s) URL")
         layer = inputs["layers"][data["open"]]
         row = next(r for r in inputs["areas"] if r["date"] == layer["date"])
         card_path = out_path.with_name(out_path.name.removesuffix(".html") + ".card.png")
@@ -197,7 +193,7 @@ def command(theatre, date_from, date_to, output, assets, tiles, base_url, card, 
                    "areas_km2": row["areas_km2"], "total_km2": row["total_km2"], "context": inputs["context"]}
         if write_card(card_path, lambda: social_card(opening, lang=lang, theme="dark" if theme == "dark"
                                                      else "light")):
-            image = ("" if base_url is None else base_url.rstrip("/") + "/") + card_path.name
+            image = (base_url or "") + card_path.name
             notes.append(f"{card_path} (social card of the opening date, og:image)")
         else:
             notes.append("no social card (og:image): matplotlib is not installed (pip install 'frontline[video]')")

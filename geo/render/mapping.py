@@ -245,14 +245,11 @@ def page_body(payload: dict, map_html: str) -> str:
     items = "".join(f'<li>{html_text(a.get("label", ""))}{_link(a.get("text", ""), a.get("href"))}</li>'
                     for a in credits)
     short = " · ".join(x for x in [(payload.get("attribution") or [{}])[0].get("text", ""), "Leaflet"] if x)
-    desc = html_text(payload.get("description", ""), max_len=2000)
-    tag = f'<svg role="img" aria-label="{desc}" focusable="false" '
-    narrow = map_svg(payload, width=360, height=300, font=12, id_prefix=f"fl-n-{key}").replace(
-        "<svg ", tag.replace("<svg ", '<svg data-size="narrow" '), 1).replace('class="fl-static-svg"',
-                                                                             'class="fl-static-svg fl-static-narrow"')
-    wide = map_svg(payload, width=760, height=520, font=13, id_prefix=f"fl-w-{key}").replace(
-        "<svg ", tag.replace("<svg ", '<svg data-size="wide" '), 1).replace('class="fl-static-svg"',
-                                                                           'class="fl-static-svg fl-static-wide"')
+    desc = payload.get("description", "")
+    narrow = map_svg(payload, width=360, height=300, font=12, id_prefix=f"fl-n-{key}", css_class="fl-static-narrow",
+                     label=desc)
+    wide = map_svg(payload, width=760, height=520, font=13, id_prefix=f"fl-w-{key}", css_class="fl-static-wide",
+                   label=desc)
     # hatch patterns of the live map: lost ground, B's own ground in a comparison, and each claimed status
     col = payload["colours"]
     claimed = [(k, st["colour"]) for k, st in payload.get("statuses", {}).items() if st.get("claimed")]

@@ -179,9 +179,24 @@ def place_labels(places, xy, frame, *, size: float = 12.0, countries=()):
     return out
 
 
-def _wrap(text: str, width_px: float, size: float) -> list[str]:
-    per_line = max(12, int(width_px / (size * 0.55)))
-    return textwrap.wrap(text, per_line) or [""]
+def wrap_text(text: str, width_px: float, size: float, lines: int | None = None, *, em: float = 0.55) -> list[str]:
+    """``text`` in lines of at most ``width_px`` at ``size`` px (``em`` of a character, estimated), at most
+    ``lines`` of them (the last ending in ``…`` where text was left out).
+
+    Examples
+    --------
+    >>> wrap_text("one two three four", 60, 10)
+    ['one two', 'three four']
+    >>> wrap_text("one two three four five six seven", 60, 10, 1)
+    ['one two…']
+    >>> wrap_text("", 60, 10)
+    ['']
+    """
+    out = textwrap.wrap(text, max(12, int(width_px / (size * em)))) or [""]
+    if lines is not None and len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1].rstrip(" ,.;:") + "…"
+    return out
 
 
 def hatch_pattern(pid: str, colour: str) -> str:
@@ -218,7 +233,7 @@ def _swatch(item: dict, x: float, y: float, size: float, hatch: str) -> str:
 
 
 def map_svg(payload: dict, *, width: int = 760, height: int = 520, standalone: bool = False,
-            font: float = 13.0, id_prefix: str = "fl") -> str:
+            font: float = 13.0, id_prefix: str = "fl", css_class: str = "", label: str | None = None) -> str:
     """Draw the payload of a map (:func:`geo.render.payload.map_payload`) as one SVG element.
 
     Parameters
@@ -236,6 +251,10 @@ def map_svg(payload: dict, *, width: int = 760, height: int = 520, standalone: b
         Label size in SVG units.
     id_prefix : str
         Prefix of the ids inside (the hatch pattern), unique per page when a page holds several drawings.
+    css_class : str
+        More classes for the ``<svg>`` element (beside ``fl-static-svg``).
+    label : str, optional
+        The drawing's accessible name: the ``<svg>`` becomes ``role="img"`` with this ``aria-label``.
 
     Returns
     -------
@@ -259,10 +278,10 @@ def map_svg(payload: dict, *, width: int = 760, height: int = 520, standalone: b
         top = int(font * 3.4)
         for it in payload.get("legend", []):
             lines_below.append(("legend", it["label"] + (f": {it['value']}" if it.get("value") else ""), font, it))
-        for ln in _wrap(payload.get("caption", ""), width - 24, font):
+        for ln in wrap_text(payload.get("caption", ""), width - 24, font):
             lines_below.append(("caption", ln, font, None))
         credits = " · ".join(a.get("label", "") + a.get("text", "") for a in payload.get("attribution", []))
-        for ln in _wrap(credits, width - 24, font * 0.85):
+        for ln in wrap_text(credits, width - 24, font * 0.85):
             lines_below.append(("credit", ln, font * 0.85, None))
     below = int(sum(row[2] * 1.45 for row in lines_below) + (12 if lines_below else 0))
     total_h = top + height + below
@@ -271,8 +290,10 @@ def map_svg(payload: dict, *, width: int = 760, height: int = 520, standalone: b
     col = payload.get("colours", {})
     hatch = f"{id_prefix}-hatch"
     clip = f"{id_prefix}-clip"
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {total_h}" width="{width}" '
-           f'height="{total_h}" class="fl-static-svg" font-family="system-ui, -apple-system, \'Segoe UI\', '
+    named = f' role="img" aria-label="{html_text(label, max_len=2000)}" focusable="false"' if label else ""
+    classes = " ".join(["fl-static-svg", *css_class.split()])
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg"{named} viewBox="0 0 {width} {total_h}" width="{width}" '
+           f'height="{total_h}" class="{classes}" font-family="system-ui, -apple-system, \'Segoe UI\', '
            f'Roboto, Arial, sans-serif">',
            "<defs>" + "".join(hatch_pattern(f"{hatch}-{k}", col.get(k, "#c2185b")) for k in ("lost", "only_b"))
            + "".join(hatch_pattern(f"{hatch}-s-{k}", st["colour"]) for k, st in payload.get("statuses", {}).items()

@@ -841,7 +841,6 @@ def _page(data: Mapping, *, asset_tags: str, static_map: str | None, last_update
         km2=km2(_figures(data, peak)[-1])), max_len=500)
     date_long, date_short = _h(long_date(dates[i])), _h(short_date(dates[i]))
     t = {k: _h(v) for k, v in _t().items() if isinstance(v, str)}
-    static = static_map.replace("<svg ", f'<svg role="img" aria-label="{description}" ', 1) if static_map else ""
     stale = ""
     if last_update:
         words = _t()["last_update"].format(date=short_date(last_update[1]), asked=short_date(last_update[0]))
@@ -876,7 +875,7 @@ def _page(data: Mapping, *, asset_tags: str, static_map: str | None, last_update
         '<div class="fl-body">\n<div class="fl-main">\n'
         "<!-- #fl-static-map: the server-drawn SVG of the opening date's map, what a reader sees without\n"
         "     JavaScript or without Leaflet, and what prints; hidden once the live map has drawn. -->\n"
-        f'<div class="fl-static-map" id="fl-static-map">{static}</div>\n'
+        f'<div class="fl-static-map" id="fl-static-map">{static_map or ""}</div>\n'
         f'<section id="fl-map" class="fl-map fl-needs-live" aria-label="{t["map_label"]}"></section>\n'
         '<div class="fl-controls fl-needs-live">\n'
         f'<button id="fl-play" type="button" class="fl-button fl-play"><span class="fl-icon" aria-hidden="true">'

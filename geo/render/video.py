@@ -35,6 +35,7 @@ from ..errors import InvalidInput, MissingResource
 from . import messages
 from .payload import format_day, format_km2, place_rank
 from .safe import clean_text
+from .static_map import wrap_text
 
 TOTAL_FILL = "#7a7a7a"  # the chart's fill of all held ground (the union), as on the timeline
 SIZES = {"square": (1080, 1080), "landscape": (1920, 1080), "portrait": (1080, 1920)}
@@ -183,16 +184,6 @@ def _rings_path(geometry):
     return path, lines
 
 
-def _wrapped(text: str, width_px: float, size_px: float, lines: int) -> list[str]:
-    import textwrap
-
-    out = textwrap.wrap(text, max(12, int(width_px / (size_px * 0.58)))) or [""]
-    if len(out) > lines:
-        out = out[:lines]
-        out[-1] = out[-1].rstrip(" ,.;:") + "…"
-    return out
-
-
 class Renderer:
     """Draws frames of a :class:`Film` with matplotlib, redrawing only what a date changes.
 
@@ -219,7 +210,7 @@ class Renderer:
         landscape = w > h * 1.3
         text_w = ((1 - 0.64) * w - 30 * u0) if landscape else (w - 60 * u0)
         self.lang = lang = messages.check_lang(film.lang)
-        title = _wrapped(clean_text(t.title_in(lang), max_len=200), text_w, 34 * u0 * 0.9, 2)
+        title = wrap_text(clean_text(t.title_in(lang), max_len=200), text_w, 34 * u0 * 0.9, 2, em=0.58)
         self.unit, box = _layout(film.size, len(title))
         u = self.unit
         self.fig = fig = Figure(figsize=(w / 100, h / 100), dpi=100, facecolor=col["bg"])
@@ -236,7 +227,8 @@ class Renderer:
         self.figs = fig.text(*box["figs"], "", fontsize=25 * u * pt, color=col["text"], va="top", animated=True)
         self.figs_width = box["text_w"]
         credits = " · ".join([*(clean_text(a, max_len=300) for a in t.attribution), messages.msg(lang, "made_with")])
-        fig.text(*box["credit"], "\n".join(_wrapped(credits, w - 60 * u, 15 * u, 3)), fontsize=15 * u * pt,
+        credit_lines = wrap_text(credits, w - 60 * u, 15 * u, 3, em=0.58)
+        fig.text(*box["credit"], "\n".join(credit_lines), fontsize=15 * u * pt,
                  color=col["muted"], va="bottom", linespacing=1.15)
         self.cax = None
         self.text_x = box["title"][0]
@@ -409,8 +401,8 @@ class Renderer:
         stale = messages.msg(lang, "last_update", date=format_day(frame.layer_date, lang))
         self.date.set_text(day + (f"  ({stale})" if frame.layer_date != frame.date else ""))
         pt = 72 / 100
-        figs = _wrapped(figures_text(self.film.theatre, frame.areas_km2, lang), self.figs_width, 25 * u * pt * 1.39,
-                        2)
+        figs = wrap_text(figures_text(self.film.theatre, frame.areas_km2, lang), self.figs_width, 25 * u * pt * 1.39,
+                         2, em=0.58)
         self.figs.set_text("\n".join(figs))
         self.fig.draw_artist(self.date)
         self.fig.draw_artist(self.figs)
