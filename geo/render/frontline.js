@@ -39,6 +39,9 @@ var frontline = (function () {
   function declutter(map, labels) {
     var frame = map.getContainer().getBoundingClientRect();
     var kept = [];
+    // the legend lies over the map on wide frames: no label under it
+    var legendBox = document.querySelector(".fl-legend");
+    if (legendBox && getComputedStyle(legendBox).position === "absolute") kept.push(legendBox.getBoundingClientRect());
     var gap = 3;  // px kept free around every label and dot
     function hit(r) {
       return kept.some(function (k) {

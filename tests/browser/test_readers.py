@@ -175,6 +175,10 @@ LABELS = """(sel) => {
   const frame = document.querySelector(sel || '.folium-map').getBoundingClientRect();
   const boxes = [...document.querySelectorAll('.fl-place, .fl-country')]
     .filter(e => getComputedStyle(e).visibility !== 'hidden').map(e => e.getBoundingClientRect());
+  const legend = document.querySelector('.fl-legend');
+  const over = legend && getComputedStyle(legend).position === 'absolute' ? legend.getBoundingClientRect() : null;
+  const underLegend = over ? boxes.filter(a => a.left < over.right && a.right > over.left && a.top < over.bottom
+                                             && a.bottom > over.top).length : 0;
   let overlaps = 0, outside = 0;
   boxes.forEach((a, i) => {
     if (a.left < frame.left || a.right > frame.right || a.top < frame.top || a.bottom > frame.bottom) outside++;
@@ -182,7 +186,7 @@ LABELS = """(sel) => {
       if (a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top) overlaps++;
     });
   });
-  return {shown: boxes.length, overlaps, outside};
+  return {shown: boxes.length, overlaps, outside, underLegend};
 }"""
 
 
@@ -211,6 +215,7 @@ def test_map_pages_at_each_width(reader, name, width):
     assert round(title["h"] / line) <= 2
     assert size >= 10, text
     assert labels["shown"] >= 5 and labels["overlaps"] == 0 and labels["outside"] == 0
+    assert labels["underLegend"] == 0
     # the static drawing is hidden once Leaflet drew; the legend is off the map on a phone, over it on a desk
     assert page.eval_on_selector(".fl-static", "e => getComputedStyle(e).display") == "none"
     legend = box(page, ".fl-legend")
