@@ -27,7 +27,7 @@ a notebook (``geo.measure.export_records`` reads the store).
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .theatre import Theatre
@@ -59,15 +59,15 @@ def export_format(path) -> str:
     return suffix
 
 
-def series_records(layers: Sequence[tuple[dict, dict]], theatre: Theatre, areas: Sequence[dict],
+def series_records(layers: Iterable[tuple[dict, dict]], theatre: Theatre, areas: Sequence[dict],
                    next_dates: dict[str, str | None]) -> list[dict]:
     """One row per area status per layer: the attributes of the module's table and a ``geometry``.
 
     Parameters
     ----------
-    layers : sequence of (version, collection)
+    layers : iterable of (version, collection)
         ``version`` is a dict with ``date``, ``version``, ``sha256``, ``source``, ``recorded_at`` (a log entry's
-        fields); ``collection`` the layer.
+        fields); ``collection`` the layer. Read once, in order: a generator keeps one layer in memory at a time.
     theatre : Theatre
         Its area statuses, in vocabulary order.
     areas : sequence of dict

@@ -8,7 +8,15 @@ from __future__ import annotations
 import hashlib
 import json
 
-from .area import METHOD, areas_by_region, series_areas, theatre_centre
+from .area import (
+    METHOD,
+    areas_by_region,
+    feature_geometries,
+    feature_statuses,
+    series_areas,
+    shape_areas,
+    theatre_centre,
+)
 from .cache import ResultCache
 from .dates import in_range
 from .store import BaseStore, parse_date
@@ -72,22 +80,30 @@ def entry_areas(store: BaseStore, theatre: str, entries: list, *, by_region: boo
         else:
             todo.append((i, e, key))
     if todo:
-        raws = [store.object_bytes(theatre, e.sha256) for _, e, _ in todo]
-        layers = [json.loads(b) for b in raws]
         if regions:
             results = []
-            for coll in layers:
+            for _, e, _ in todo:
+                coll = json.loads(store.object_bytes(theatre, e.sha256))
                 per = areas_by_region(coll, t, regions, method=method)
                 total = series_areas([coll], t, method=method)[0]
                 results.append({**total.as_dict(), "regions": [{"region": k, "areas": v.as_dict()}
                                                                for k, v in per.items()]})
         else:
-            results = [a.as_dict() for a in series_areas(layers, t, method=method, raws=raws)]
+            shapes = stored_shapes(store, theatre, [e for _, e, _ in todo])
+            results = (a.as_dict() for a in shape_areas(shapes, t, method=method, valid=True))
         for (i, e, key), res in zip(todo, results, strict=True):
             cache.put(key, res)
             out[i] = _row(wanted[i], e, res)
         cache.save()
     return out
+
+
+def stored_shapes(store: BaseStore, theatre: str, entries: list):
+    """Each entry's layer as ``(statuses, geometries)`` (one per feature), streamed in the entries' order."""
+    for e in entries:
+        raw = store.object_bytes(theatre, e.sha256)
+        coll = json.loads(raw)
+        yield feature_statuses(coll), feature_geometries(coll, raw)
 
 
 def _row(date: str, e, res: dict) -> dict:
@@ -176,6 +192,15 @@ def _prepared(store: BaseStore, theatre: str, t, sha: str, memo: dict):
     return memo[sha]
 
 
+def _keep_only(memo: dict, sha: str) -> None:
+    """Forget every prepared layer of ``memo`` (see :func:`compute_diff`) but version ``sha``'s."""
+    kept = memo.get(sha)
+    for k in [k for k in memo if isinstance(k, str) and k not in (sha, "by digest")]:
+        del memo[k]
+    if "by digest" in memo:
+        memo["by digest"] = {d: p for d, p in memo["by digest"].items() if p is kept}
+
+
 def compute_changes(store: BaseStore, theatre: str, *, start: str | None = None, end: str | None = None,
                     every: str | None = None, as_of: str | None = None, min_area_km2: float | None = None,
                     tolerance_m: float | None = None, in_force: bool = False, progress=None) -> dict:
@@ -220,6 +245,7 @@ def compute_changes(store: BaseStore, theatre: str, *, start: str | None = None,
                                   tolerance_m=tolerance_m, settlements=settlements, cache=cache, prepared=prepared,
                                   in_force=True)
         pairs.append(summary)
+        _keep_only(prepared, summary["sha256_b"])  # a pair's second layer is the next pair's first: hold no more
     cache.save()
     pk = peak_and_retaken([{"date": r["date"], "total_km2": r["total_km2"]} for r in areas])
     ends = {k: {"date": r["date"], "total_km2": r["total_km2"]} for k, r in (("first", areas[0]), ("last", areas[-1]))}
@@ -378,6 +404,7 @@ def export_records(store: BaseStore, theatre: str, *, start: str | None = None, 
     else:
         entries = [store.entry(theatre, d, as_of=as_of) for d in wanted]
     areas = entry_areas(store, theatre, entries)
-    layers = [({"date": e.date, "version": e.version, "sha256": e.sha256, "source": e.source,
-                "recorded_at": e.recorded_at}, json.loads(store.object_bytes(theatre, e.sha256))) for e in entries]
+    # a generator: one layer's GeoJSON at a time (a whole-front series parsed at once held 400 MB)
+    layers = (({"date": e.date, "version": e.version, "sha256": e.sha256, "source": e.source,
+                "recorded_at": e.recorded_at}, json.loads(store.object_bytes(theatre, e.sha256))) for e in entries)
     return series_records(layers, t, areas, following)
