@@ -382,13 +382,13 @@ def compute_feed(store: BaseStore, theatre: str, *, as_of: str | None = None, ba
 
 
 def export_records(store: BaseStore, theatre: str, *, start: str | None = None, end: str | None = None,
-                   all_versions: bool = False, as_of: str | None = None) -> list[dict]:
-    """The rows of an export (:func:`geo.export.series_records`): each date in ``[start, end]`` (its latest
+                   all_versions: bool = False, as_of: str | None = None):
+    """The rows of an export (:func:`geo.export.iter_records`, a generator): each date in ``[start, end]`` (its latest
     version, or every version with ``all_versions``), each area status. ``valid_to`` is the next date that has
     a layer in the store, even past ``end``; NotFound where no date is in range.
     """
     from .errors import NotFound
-    from .export import series_records
+    from .export import iter_records
 
     t = store.theatre(theatre)
     dates = store.dates(theatre, as_of=as_of)
@@ -407,4 +407,4 @@ def export_records(store: BaseStore, theatre: str, *, start: str | None = None, 
     # a generator: one layer's GeoJSON at a time (a whole-front series parsed at once held 400 MB)
     layers = (({"date": e.date, "version": e.version, "sha256": e.sha256, "source": e.source,
                 "recorded_at": e.recorded_at}, json.loads(store.object_bytes(theatre, e.sha256))) for e in entries)
-    return series_records(layers, t, areas, following)
+    return iter_records(layers, t, areas, following)

@@ -30,6 +30,7 @@ def command(theatre, output, date_from, date_to, all_versions, as_of):
     export_format(output)  # a bad suffix is refused before the store is read
     store = store_from_ctx()
     rows = export_records(store, theatre, start=date_from, end=date_to, all_versions=all_versions, as_of=as_of)
-    write_records(rows, output, layer=theatre)
-    dates = sorted({r["date"] for r in rows})
-    click.echo(f"{plain(output)}: {len(rows)} feature(s), {len(dates)} date(s) from {dates[0]} to {dates[-1]}")
+    dates: set = set()
+    _, count = write_records((dates.add(r["date"]) or r for r in rows), output, layer=theatre)
+    first, last = min(dates), max(dates)
+    click.echo(f"{plain(output)}: {count} feature(s), {len(dates)} date(s) from {first} to {last}")
