@@ -15,12 +15,13 @@ nothing that day (the row says so; a reader still sees the date). Lines (kind ``
 have no area, and a layer of mixed geometry types is split in two by QGIS.
 
 Formats, by the file's suffix: ``.geojson`` (RFC 7946, six decimals, dates as ``YYYY-MM-DD`` text: no extra
-dependency), ``.gpkg`` (GeoPackage, Date fields), ``.fgb`` (FlatGeobuf, DateTime fields; written without its
-spatial index, which cannot hold a null geometry) and ``.parquet`` (GeoParquet 1.x through geopandas's writer,
-``date32`` columns). The three binary formats are written through Arrow and need pyarrow: ``pip install
+dependency), ``.gpkg`` (GeoPackage, Date fields), ``.fgb`` (FlatGeobuf; written without its spatial index, which
+cannot hold a null geometry) and ``.parquet`` (GeoParquet 1.0 through pyarrow's ParquetWriter, ``date32``
+columns, ``geo`` metadata without the optional ``bbox``). The three binary formats are written through Arrow, a
+batch of :data:`BATCH` rows at a time (:func:`arrow_schema`), and need pyarrow: ``pip install
 'frontline[export]'`` (exit 3 where it is missing).
 
-:func:`series_records` is pure (layers in, rows out); :func:`write_records` writes rows to a file; both work in
+:func:`series_records` / :func:`iter_records` are pure (layers in, rows out); :func:`write_records` writes rows to a file; both work in
 a notebook (``geo.measure.export_records`` reads the store).
 """
 
