@@ -21,8 +21,8 @@ columns, ``geo`` metadata without the optional ``bbox``). The three binary forma
 batch of :data:`BATCH` rows at a time (:func:`arrow_schema`), and need pyarrow: ``pip install
 'frontline[export]'`` (exit 3 where it is missing).
 
-:func:`series_records` / :func:`iter_records` are pure (layers in, rows out); :func:`write_records` writes rows to a file; both work in
-a notebook (``geo.measure.export_records`` reads the store).
+:func:`series_records` / :func:`iter_records` are pure (layers in, rows out); :func:`write_records` writes rows
+to a file; both work in a notebook (``geo.measure.export_records`` reads the store).
 """
 
 from __future__ import annotations

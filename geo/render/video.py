@@ -476,23 +476,38 @@ def write(path, pixels: Iterable, *, fps: float = 8.0, hold_last: float = 2.0, p
 
 
 def _write_gif(path, pixels, fps, hold_last, palette_from) -> int:
+    """Quantise each frame to one palette and hand them to Pillow as a generator.
+
+    Pillow keeps every frame until it writes (one byte a pixel: 769 frames at 720×720 are 400 MB); handing it a
+    list as well held each frame twice. The last frame's hold is that frame given again: Pillow merges identical
+    consecutive frames into one, adding their durations.
+    """
     from PIL import Image
 
-    images, palette = [], None
-    for px in pixels:
-        im = Image.fromarray(px, "RGB")
-        if palette is None:
-            src = Image.fromarray(palette_from, "RGB") if palette_from is not None else im
-            palette = src.quantize(colors=96, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-        images.append(im.quantize(palette=palette, dither=Image.Dither.NONE))
-    if not images:
+    it = iter(pixels)
+    first = next(it, None)
+    if first is None:
         raise InvalidInput("no frames to write")
+    src = Image.fromarray(palette_from if palette_from is not None else first, "RGB")
+    palette = src.quantize(colors=96, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     step = round(1000 / fps)
-    durations = [step] * len(images)
-    durations[-1] = step + round(1000 * max(hold_last, 0))
-    images[0].save(path, save_all=True, append_images=images[1:], duration=durations, loop=0, optimize=False,
-                   disposal=1)
-    return len(images)
+    held = round(1000 * max(hold_last, 0) / step)
+    count = [1]
+
+    def quantised(px):
+        return Image.fromarray(px, "RGB").quantize(palette=palette, dither=Image.Dither.NONE)
+
+    def rest(last):
+        for px in it:
+            count[0] += 1
+            last = quantised(px)
+            yield last
+        for _ in range(held):
+            yield last
+
+    head = quantised(first)
+    head.save(path, save_all=True, append_images=rest(head), duration=step, loop=0, optimize=False, disposal=1)
+    return count[0]
 
 
 def _write_video(path, pixels, fps, hold_last, fmt) -> int:

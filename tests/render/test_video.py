@@ -38,6 +38,8 @@ def test_gif_has_a_frame_a_date_and_is_byte_identical_twice(run_cli, store, tmp_
     assert outs[0] == outs[1]
     im = Image.open(tmp_path / "k0.gif")
     assert im.size == (240, 240) and im.n_frames == len(dates(store))
+    im.seek(im.n_frames - 1)  # the last date held 2 s (the default) on top of its 1/8 s, in GIF's centiseconds
+    assert im.info["duration"] == (125 + 2000) // 10 * 10
 
 
 def test_mp4_decodes_with_size_and_frames_and_the_same_frames_twice(run_cli, store, tmp_path):
