@@ -144,8 +144,14 @@ class PreparedLayer:
             import shapely
 
             fwd = laea_transformer(*centre)
-            self._projected[centre] = shapely.transform(np.asarray(self.geometries(), dtype=object),
-                                                        lambda x, y: fwd.transform(x, y), interleaved=False)
+            geoms = self.geometries()
+            # with one area status the union is that status's own geometry object (prepare_layer): project it once
+            first = {id(g): i for i, g in reversed(list(enumerate(geoms)))}
+            distinct = sorted(set(first.values()))
+            done = shapely.transform(np.asarray([geoms[i] for i in distinct], dtype=object),
+                                     lambda x, y: fwd.transform(x, y), interleaved=False)
+            at = {i: k for k, i in enumerate(distinct)}
+            self._projected[centre] = np.asarray([done[at[first[id(g)]]] for g in geoms], dtype=object)
         return self._projected[centre]
 
     def boundary(self, centre: tuple[float, float], index: int) -> Boundary:
@@ -284,12 +290,13 @@ def diff_layers(a: dict | PreparedLayer, b: dict | PreparedLayer, theatre: Theat
     features: list[dict] = []
     inv = laea_transformer(*centre, inverse=True) if with_features and not same else None
     for i, key in enumerate(keys):
-        g_keep, g_noise = _split_noise(gained[i], min_area_km2, tolerance_m)
-        l_keep, l_noise = _split_noise(lost[i], min_area_km2, tolerance_m)
-        sum_g = float(sum(shapely.area(p) for p in g_keep)) / 1e6
-        sum_l = float(sum(shapely.area(p) for p in l_keep)) / 1e6
-        noise_g = float(sum(shapely.area(p) for p in g_noise)) / 1e6
-        noise_l = float(sum(shapely.area(p) for p in l_noise)) / 1e6
+        g_parts, g_mask, g_area = _noise_mask(gained[i], min_area_km2, tolerance_m)
+        l_parts, l_mask, l_area = _noise_mask(lost[i], min_area_km2, tolerance_m)
+        # summed in the parts' order, one by one, as the loop over the parts did: the same figures to the bit
+        sum_g, noise_g = (float(sum(g_area[m].tolist())) / 1e6 for m in (g_mask, ~g_mask))
+        sum_l, noise_l = (float(sum(l_area[m].tolist())) / 1e6 for m in (l_mask, ~l_mask))
+        g_keep = [p for p, k in zip(g_parts, g_mask, strict=True) if k]
+        l_keep = [p for p, k in zip(l_parts, l_mask, strict=True) if k]
         changes[key] = StatusChange(key, float(shapely.area(pa[i])) / 1e6, float(shapely.area(pb[i])) / 1e6,
                                     sum_g, sum_l, noise_g + noise_l, noise_g - noise_l)
         if inv is None:
@@ -309,20 +316,25 @@ def diff_layers(a: dict | PreparedLayer, b: dict | PreparedLayer, theatre: Theat
 
 def _split_noise(geom, min_area_km2: float, tolerance_m: float):
     """Split a projected (metres) change geometry into (kept parts, noise parts)."""
+    parts, keep_mask = _noise_mask(geom, min_area_km2, tolerance_m)[:2]
+    return [p for p, k in zip(parts, keep_mask, strict=True) if k], \
+        [p for p, k in zip(parts, keep_mask, strict=True) if not k]
+
+
+def _noise_mask(geom, min_area_km2: float, tolerance_m: float):
+    """The polygons of ``geom``, which of them are kept (not noise), and their areas in m², in one pass each."""
+    import numpy as np
     import shapely
 
     if geom is None or geom.is_empty:
-        return [], []
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and not p.is_empty]
-    keep, noise = [], []
-    for p in parts:
-        if shapely.area(p) / 1e6 < min_area_km2:
-            noise.append(p)
-        elif tolerance_m > 0 and shapely.buffer(p, -tolerance_m / 2).is_empty:
-            noise.append(p)
-        else:
-            keep.append(p)
-    return keep, noise
+        return [], np.zeros(0, dtype=bool), np.zeros(0)
+    parts = shapely.get_parts(geom)
+    parts = parts[(shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)]
+    areas = shapely.area(parts)
+    keep = areas / 1e6 >= min_area_km2
+    if tolerance_m > 0 and keep.any():
+        keep[keep] = ~shapely.is_empty(shapely.buffer(parts[keep], -tolerance_m / 2))
+    return list(parts), keep, areas
 
 
 # ---- places --------------------------------------------------------------------------------------------------
