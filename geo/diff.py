@@ -35,7 +35,17 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .area import UNION, _centre, dissolve, feature_geometries, laea_transformer, layer_digest, theatre_centre
+from .area import (
+    UNION,
+    _centre,
+    dissolve,
+    dissolve_shapes,
+    feature_geometries,
+    feature_statuses,
+    laea_transformer,
+    shapes_digest,
+    theatre_centre,
+)
 from .overlay import METHODS as OVERLAYS
 from .overlay import Boundary, boundary, differences
 from .theatre import Theatre
@@ -178,20 +188,23 @@ _BOUNDARIES: dict = {}
 
 
 def prepare_layer(collection: dict, theatre: Theatre, *, raw: bytes | str | None = None,
-                  known: dict | None = None) -> PreparedLayer:
+                  known: dict | None = None, valid: bool = False) -> PreparedLayer:
     """Dissolve a layer's area statuses and their union once, for :func:`diff_layers`.
 
     ``raw``: the layer's GeoJSON text, if the caller has it, to parse faster. ``known``: layers prepared before,
     by digest; a layer with the same statuses and geometries as one of them is that one, not dissolved again.
+    ``valid``: the polygons are known to be valid (a layer read from the store passed validation when it was
+    recorded), so a status held by one polygon skips GEOS's validity check (:func:`geo.area.dissolve_shapes`).
     """
     import shapely
 
     statuses = tuple(theatre.area_statuses)
     geoms = feature_geometries(collection, raw)
-    digest = layer_digest(collection, geoms)
+    feature_status = feature_statuses(collection)
+    digest = shapes_digest(feature_status, geoms)
     if known is not None and digest in known and known[digest].statuses == statuses:
         return known[digest]
-    d = dissolve(collection, statuses, geometries=geoms)
+    d = dissolve_shapes(feature_status, geoms, statuses, valid=valid)
     parts = [g for g in d.values() if not g.is_empty]
     union = parts[0] if len(parts) == 1 else shapely.union_all(parts) if parts else shapely.Polygon()
     p = PreparedLayer(digest, d, union, statuses)
