@@ -13,11 +13,13 @@ changed edges, and the pieces of its boundary meet one another, so it lies insid
 of changed edges whose boxes touch. Around each run of consecutive changed edges of a ring we take its bounding
 box padded by :data:`PAD_M`, merge boxes that touch or overlap until none do, clip both geometries to each box
 and difference them there: within a box ``(a ∩ W) − (b ∩ W) = (a − b) ∩ W``, and since every piece lies inside
-one box, at least ``PAD_M`` from its sides, no piece is cut by a box edge. The pieces are those of the full
-overlay, vertex for vertex where the overlay nodes the same segments; only where a shared edge crosses a box side
-do both clipped geometries carry the same new vertex, which cancels. The pad matters: with none, a box side runs
-along a changed edge's end and GEOS meets degenerate input (219 of 768 pairs of the whole front raised errors in
-the issue's measurement).
+one box, at least ``PAD_M`` from its sides, no piece is cut by a box edge and none needs merging with a piece of
+another box (merged boxes neither touch nor overlap): the pieces are the full overlay's connected pieces. Where a
+shared edge crosses a box side both clipped geometries carry the same new vertex (the same segment clipped by
+the same rectangle), which cancels in the difference. The pad matters: with none, a box side runs along a
+changed edge's end and GEOS meets degenerate input (219 of 768 pairs of the whole front raised errors in the
+issue's measurement). tests/test_local_diff.py compares figures and pieces with the full overlay on every
+consecutive pair of the real series and on far-apart pairs.
 
 Checks on every local result, any of which sends the pair to the full overlay instead (``Differences.reason``
 says which):
@@ -29,8 +31,9 @@ says which):
 
 And where the locality does not hold, the full overlay is used from the start:
 
-- either geometry is not a Polygon or MultiPolygon (an empty one included: a layer that is empty on one side
-  has every edge changed), or repeats a directed edge (not a valid polygon);
+- either geometry is not a Polygon or MultiPolygon; one is empty and the other not (every edge is changed);
+  either has two edges with the same key (a repeated directed edge, which no valid polygon has, or a hash
+  collision; both empty is answered at once: nothing differs);
 - more than :data:`MAX_CHANGED_SHARE` of either boundary's edges changed (far-apart dates), more than
   :data:`MAX_RUNS` runs, or more than :data:`MAX_BOXES` boxes after merging (clipping the whole geometry once per
   box would cost more than the overlay saves), or one box covering both geometries' extent.
