@@ -232,3 +232,15 @@ def test_merged_boxes_are_apart_and_hold_every_box(raw):
             assert p[2] < q[0] or q[2] < p[0] or p[3] < q[1] or q[3] < p[1]  # neither touch nor overlap
     for b in boxes:
         assert sum(o[0] <= b[0] and o[1] <= b[1] and b[2] <= o[2] and b[3] <= o[3] for o in out) == 1
+
+
+def test_prepare_layer_valid_skips_only_the_validity_check():
+    from common import BOWTIE
+
+    good = coll((disc(), "held"))
+    a, b = prepare_layer(good, THEATRE), prepare_layer(good, THEATRE, valid=True)
+    assert a.digest == b.digest and all(shapely.equals(a.dissolved[s], b.dissolved[s]) for s in a.statuses)
+    # an invalid polygon is mended unless the caller vouches for it (a stored layer passed validation)
+    bad = layer(BOWTIE)
+    assert prepare_layer(bad, THEATRE).dissolved["held"].is_valid
+    assert not prepare_layer(bad, THEATRE, valid=True).dissolved["held"].is_valid
