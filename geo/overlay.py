@@ -282,6 +282,31 @@ def merge_boxes(boxes):
     >>> merge_boxes([])
     []
     """
+    out = [tuple(float(v) for v in b) for b in boxes]
+    if len(out) > SMALL_MERGE:
+        out = _merge_boxes_array(out)
+    merged = True
+    while merged:  # a pass that merges nothing leaves every pair apart: each box met every box kept before it
+        merged = False
+        kept: list[tuple[float, float, float, float]] = []
+        for b in sorted(out):
+            for k, r in enumerate(kept):
+                if b[0] <= r[2] and r[0] <= b[2] and b[1] <= r[3] and r[1] <= b[3]:
+                    kept[k] = (min(b[0], r[0]), min(b[1], r[1]), max(b[2], r[2]), max(b[3], r[3]))
+                    merged = True
+                    break
+            else:
+                kept.append(b)
+        out = kept
+    return sorted(out)
+
+
+#: Up to this many boxes are merged pair by pair in Python (microseconds); more go through numpy first.
+SMALL_MERGE = 64
+
+
+def _merge_boxes_array(boxes):
+    """:func:`merge_boxes` of many boxes: connected components of the touch graph in numpy, until stable."""
     import numpy as np
 
     b = np.asarray(boxes, dtype=float).reshape(-1, 4)
@@ -289,17 +314,22 @@ def merge_boxes(boxes):
         touch = ((b[:, None, 0] <= b[None, :, 2]) & (b[None, :, 0] <= b[:, None, 2])
                  & (b[:, None, 1] <= b[None, :, 3]) & (b[None, :, 1] <= b[:, None, 3]))
         label = np.arange(len(b))
-        while True:  # connected components: each box takes the smallest label it touches, to a fixed point
+        while True:  # each box takes the smallest label it touches, to a fixed point
             new = np.where(touch, label[None, :], len(b)).min(axis=1)
             if (new == label).all():
                 break
             label = new
-        groups = np.unique(label)
+        groups, inverse = np.unique(label, return_inverse=True)
         if len(groups) == len(b):
             break
-        b = np.array([[b[label == g, 0].min(), b[label == g, 1].min(), b[label == g, 2].max(),
-                       b[label == g, 3].max()] for g in groups])
-    return sorted(tuple(float(v) for v in row) for row in b)
+        out = np.empty((len(groups), 4))
+        out[:, :2], out[:, 2:] = np.inf, -np.inf
+        np.minimum.at(out[:, 0], inverse, b[:, 0])
+        np.minimum.at(out[:, 1], inverse, b[:, 1])
+        np.maximum.at(out[:, 2], inverse, b[:, 2])
+        np.maximum.at(out[:, 3], inverse, b[:, 3])
+        b = out
+    return [tuple(float(v) for v in row) for row in b]
 
 
 def _extent(*geoms) -> tuple[float, float, float, float]:

@@ -234,6 +234,27 @@ def test_merged_boxes_are_apart_and_hold_every_box(raw):
         assert sum(o[0] <= b[0] and o[1] <= b[1] and b[2] <= o[2] and b[3] <= o[3] for o in out) == 1
 
 
+def test_many_boxes_merge_the_same_through_numpy():
+    import numpy as np
+
+    from geo import overlay
+
+    rng = np.random.default_rng(14)
+    for n in (65, 200, 1000):
+        xy = rng.uniform(0, 60 * n ** 0.5, (n, 2))  # crowded enough to merge, not into one
+        wh = rng.uniform(0, 30, (n, 2))
+        boxes = [tuple(r) for r in np.hstack([xy, xy + wh])]
+        assert len(boxes) > overlay.SMALL_MERGE  # the numpy path, then the pairwise pass
+        out = merge_boxes(boxes)
+        small = overlay.SMALL_MERGE
+        try:
+            overlay.SMALL_MERGE = n  # the same boxes merged pair by pair only
+            assert merge_boxes(boxes) == out
+        finally:
+            overlay.SMALL_MERGE = small
+        assert 1 < len(out) < n
+
+
 def test_prepare_layer_valid_skips_only_the_validity_check():
     from common import BOWTIE
 
