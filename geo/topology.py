@@ -60,6 +60,7 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -118,6 +119,7 @@ class Topology:
         self._earc = np.empty(0, dtype=np.int64)  # ... the arc of each ...
         self._epos = np.empty(0, dtype=np.int64)  # ... and its position there (edge pos -> pos + 1)
         self._pending: dict[int, tuple[int, int]] = {}  # edges of arcs made during the current add
+        self._seen: dict[tuple[bool, bytes], tuple[Ref, ...]] = {}  # references of each ring already described
 
     # ---- counts ---------------------------------------------------------------------------------------------
     @property
@@ -157,6 +159,10 @@ class Topology:
                             break  # no exterior: no polygon
                         continue
                     area = _signed_area2(c)
+                    if area == 0 and len(np.unique(c.view(np.complex128))) < 3:  # back and forth: no ring
+                        if k == 0:
+                            break
+                        continue
                     if (area < 0) if k == 0 else (area > 0):
                         c = c[::-1].copy()
                     rings.append(c)
@@ -168,14 +174,25 @@ class Topology:
                     prepared.append((key, "L", [c]))
             else:
                 raise ValueError(f"unknown shape kind {kind!r}: use 'P' (polygon) or 'L' (line)")
-        parts = [c for _, _, rings in prepared for c in rings]
-        vids = self._vertex_ids(parts)
+        # a ring seen before, vertex for vertex, has the references it had then (arcs never change): only the
+        # others are looked up (on the whole front, 6 of a day's 7 polygons are yesterday's)
+        keys = [(kind == "P", hashlib.blake2b(c.tobytes(), digest_size=16).digest())
+                for _, kind, rings in prepared for c in rings]
+        todo, first = [], {}
+        for c, k in zip((c for _, _, rings in prepared for c in rings), keys, strict=True):
+            if k not in self._seen and k not in first:
+                first[k] = len(todo)
+                todo.append(c)
+        vids = self._vertex_ids(todo)
         out: list[Shape] = []
         n = 0
         for key, kind, rings in prepared:
             refs = []
             for c in rings:
-                refs.append(self._describe(c, vids[n], closed=kind == "P"))
+                got = self._seen.get(keys[n])
+                if got is None:  # the first of its kind, in this layer and before
+                    got = self._seen[keys[n]] = self._describe(c, vids[first[keys[n]]], closed=kind == "P")
+                refs.append(got)
                 n += 1
             if kind == "P":
                 refs = [refs[0], *sorted(refs[1:], key=lambda r: (r[0][0], min(r[0][1], r[0][2])))]
@@ -271,7 +288,10 @@ class Topology:
                 a0, n_arc = refs[0][0], len(self.arcs[refs[0][0]]) - 1
                 if self._arc_closed(a0) and abs(refs[0][2] - refs[0][1]) + abs(refs[1][2] - refs[1][1]) == n_arc:
                     return ((a0, 0, n_arc) if refs[0][2] > refs[0][1] else (a0, n_arc, 0),)
-            low = min(range(len(refs)), key=lambda k: (refs[k][0], min(refs[k][1], refs[k][2])))
+            # start at the reference of smallest (arc, min(i, j)); new arcs are numbered in run order, after all
+            big = np.int64(len(self.arcs))
+            low = int(np.lexsort((np.where(ra < 0, 0, np.minimum(ri, rj)),
+                                  np.where(ra < 0, big + np.arange(len(ra)), ra)))[0])
             refs = refs[low:] + refs[:low]
         return tuple(refs)
 

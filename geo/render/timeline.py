@@ -126,6 +126,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from importlib import resources
+from itertools import chain
 
 import numpy as np
 
@@ -146,9 +147,16 @@ _SCRIPT_END = re.compile(r"</(script|style)", re.IGNORECASE)
 # ---- geometry --------------------------------------------------------------------------------------------------
 def _grid(coords) -> np.ndarray:
     """(lon, lat) degrees as integer 1e-5 degree units (float64 holding integers: exact keys for the topology)."""
-    c = np.asarray(coords, dtype=np.float64)
-    if c.ndim != 2 or len(c) == 0:
+    if not coords:
         return np.empty((0, 2))
+    try:  # read flat: several times faster than np.asarray on nested lists
+        flat = np.fromiter(chain.from_iterable(coords), dtype=np.float64)
+    except (ValueError, TypeError):
+        flat = np.empty(0)
+    if len(flat) == 2 * len(coords):  # the common case, 2-D positions
+        c = flat.reshape(-1, 2)
+    else:  # positions with an altitude (or malformed): the general way
+        c = np.array([p[:2] for p in coords], dtype=np.float64)
     return np.rint(c[:, :2] * SCALE)
 
 
@@ -181,11 +189,64 @@ def _json_tokens(tokens, arcs) -> list:
 
 
 def _edits(base: tuple, new: tuple) -> list[tuple[int, int, tuple]]:
-    """``new`` as replacements of ``base[s:e]``: ``(s, e, tokens)``, ascending, without overlap."""
-    from difflib import SequenceMatcher
+    """``new`` as replacements of ``base[s:e]``: ``(s, e, tokens)``, ascending, without overlap.
 
-    ops = SequenceMatcher(None, base, new, autojunk=False).get_opcodes()
-    return [(i1, i2, new[j1:j2]) for tag, i1, i2, j1, j2 in ops if tag != "equal"]
+    A patience diff: the tokens found once in each (almost every reference: a shape rarely walks a slice twice)
+    anchor the longest run of them in the same order; what lies between two anchors is replaced, less what it
+    starts and ends with in common. Not always the shortest script, always a correct one, and linear-ish where
+    ``difflib`` took milliseconds a shape.
+
+    Examples
+    --------
+    >>> _edits((1, 2, 3, 4, 5), (1, 9, 3, 4, 8, 5))
+    [(1, 2, (9,)), (4, 4, (8,))]
+    >>> _edits((1, 2), (1, 2)), _edits((), (7,))
+    ([], [(0, 0, (7,))])
+    """
+    from bisect import bisect_left
+
+    def once(seq):
+        seen: dict = {}
+        for k, t in enumerate(seq):
+            seen[t] = -1 if t in seen else k
+        return seen
+
+    in_base, in_new = once(base), once(new)
+    pairs = [(in_base[t], j) for t, j in in_new.items() if j >= 0 and in_base.get(t, -1) >= 0]
+    pairs.sort(key=lambda p: p[1])
+    # the longest run of pairs increasing in base too (patience sorting, with links back)
+    tails: list[int] = []
+    tail_at: list[int] = []
+    back = [-1] * len(pairs)
+    for k, (i, _) in enumerate(pairs):
+        at = bisect_left(tails, i)
+        if at == len(tails):
+            tails.append(i)
+            tail_at.append(k)
+        else:
+            tails[at], tail_at[at] = i, k
+        back[k] = tail_at[at - 1] if at else -1
+    chain_: list[tuple[int, int]] = []
+    k = tail_at[-1] if tail_at else -1
+    while k >= 0:
+        chain_.append(pairs[k])
+        k = back[k]
+    chain_.reverse()
+    out = []
+    i0 = j0 = 0
+    for i, j in [*chain_, (len(base), len(new))]:
+        if i - i0 or j - j0:  # a gap between two anchors: trim what it starts and ends with in common
+            m = min(i - i0, j - j0)
+            lead = 0
+            while lead < m and base[i0 + lead] == new[j0 + lead]:
+                lead += 1
+            trail = 0
+            while trail < m - lead and base[i - 1 - trail] == new[j - 1 - trail]:
+                trail += 1
+            if i - i0 - lead - trail or j - j0 - lead - trail:
+                out.append((i0 + lead, i - trail, new[j0 + lead:j - trail]))
+        i0, j0 = i + 1, j + 1
+    return out
 
 
 def _arc_json(arc: np.ndarray) -> list[int]:
@@ -416,10 +477,11 @@ def _shape_entry(key: tuple, gone: list[int], shapes: list, shape_tokens: list[t
     """
     si, kind, tokens = key
     full = [si, kind, _json_tokens(tokens, arcs)]
-    mine = set(tokens)
-    best, best_shared = None, 0
-    for g in gone:
-        if shapes[g] is not None and shapes[g][:2] == [si, kind]:
+    candidates = [g for g in gone if shapes[g] is not None and shapes[g][:2] == [si, kind]]
+    best = candidates[0] if len(candidates) == 1 else None
+    if len(candidates) > 1:
+        mine, best_shared = set(tokens), 0
+        for g in candidates:
             shared = len(mine.intersection(shape_tokens[g]))
             if shared > best_shared:
                 best, best_shared = g, shared

@@ -63,7 +63,8 @@ def ring_key(ring):
             out.append(tuple(p))
     if len(out) > 1 and out[0] == out[-1]:
         out.pop()
-    return min(tuple(seq[i:] + seq[:i]) for seq in (out, out[::-1]) for i in range(len(seq)))
+    low = min(out)  # the rotations that start at the smallest vertex, either way round: the least of them
+    return min(tuple(seq[i:] + seq[:i]) for seq in (out, out[::-1]) for i in range(len(seq)) if seq[i] == low)
 
 
 def grid(ring):
@@ -437,3 +438,27 @@ def test_cdn_tags_go_last_and_deferred_inline_ones_stay_in_the_head(asset_cache)
     assert body.index("leaflet.css") > body.index('id="fl-attribution"')
     inline = timeline_html(data, asset_tags=head_html("inline"))
     assert inline.index("leaflet@1.9.3/dist/leaflet.js") < inline.index("</head>")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([-1, 0, 1, 2, 3, 4, 5, 6, 7, 8]), max_size=25),
+       st.lists(st.tuples(st.integers(0, 30), st.sampled_from([-1, 9, 10, 11, 1, 2]), st.booleans()), max_size=6))
+def test_a_shape_written_as_edits_of_another_is_rebuilt_to_its_tokens(base, changes):
+    """The edits a shape is stored as (timeline._edits) turn its base's tokens into its own, as timeline.js and
+    date_shapes apply them: replace base[s:e], in order."""
+    from geo.render.timeline import _edits
+
+    new = list(base)
+    for at, tok, delete in changes:
+        at = min(at, len(new))
+        if delete and new:
+            del new[min(at, len(new) - 1)]
+        else:
+            new.insert(at, tok)
+    out, pos = [], 0
+    ops = _edits(tuple(base), tuple(new))
+    for s, e, toks in ops:
+        assert pos <= s <= e <= len(base)
+        out += base[pos:s] + list(toks)
+        pos = e
+    assert out + base[pos:] == new
