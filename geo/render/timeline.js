@@ -270,21 +270,24 @@
     box.addEventListener("touchcancel", touchEnd, { capture: true, passive: true });
 
     // ---- shapes: rebuilt from the arcs they reference (geo/topology.py; date_shapes in timeline.py is the same
-    // rebuild in Python). Each arc is decoded once, each shape's tokens and Leaflet layer made once, when first shown.
-    var arcPts = new Array(data.arcs.length);
-    function arcAt(a) {  // the arc's absolute integer [lon, lat] vertices
-      if (arcPts[a]) { return arcPts[a]; }
-      var flat = data.arcs[a], pts = new Array(flat.length / 2), x = 0, y = 0;
-      for (var i = 0, j = 0; i < flat.length; i += 2, j++) {
-        x += flat[i];
-        y += flat[i + 1];
-        pts[j] = [x, y];
-      }
-      arcPts[a] = pts;
-      return pts;
-    }
+    // rebuild in Python). The arcs are decoded once; each shape's tokens and Leaflet layer are made when first shown.
+    // each arc's absolute integer [lon, lat] vertices; an arc's first vertex is stored from the last of the one before
+    var arcPts = [];
+    (function () {
+      var x = 0, y = 0;
+      data.arcs.forEach(function (flat) {
+        var pts = new Array(flat.length / 2);
+        for (var i = 0, j = 0; i < flat.length; i += 2, j++) {
+          x += flat[i];
+          y += flat[i + 1];
+          pts[j] = [x, y];
+        }
+        arcPts.push(pts);
+      });
+    }());
     var shapeTokens = new Array(data.shapes.length);
-    function tokensOf(k) {  // a shape's tokens: stored whole, or as edits of an earlier shape's
+    // a shape's tokens: stored whole, or as edits of an earlier shape's
+    function tokensOf(k) {
       if (shapeTokens[k]) { return shapeTokens[k]; }
       var e = data.shapes[k], out = e[2];
       if (e.length === 4) {
@@ -300,7 +303,8 @@
       shapeTokens[k] = out;
       return out;
     }
-    function ringsOf(k) {  // a shape's rings (a line: one), as Leaflet's [lat, lng]; polygon rings left open
+    // a shape's rings (a line: one), as Leaflet's [lat, lng]; polygon rings left open
+    function ringsOf(k) {
       var polygon = data.shapes[k][1] === "P", rings = [], ring = [];
       tokensOf(k).concat([-1]).forEach(function (t) {
         if (t === -1) {
@@ -310,9 +314,10 @@
           ring = [];
           return;
         }
-        var whole = typeof t === "number", pts = arcAt(whole ? t : t[0]);
+        var whole = typeof t === "number", pts = arcPts[whole ? t : t[0]];
         var s = whole ? 0 : t[1], e = whole ? pts.length - 1 : t[2], d = e > s ? 1 : -1;
-        for (var i = ring.length ? s + d : s; ; i += d) {  // each slice starts where the last one ended
+        // each slice starts where the last one ended
+        for (var i = ring.length ? s + d : s; ; i += d) {
           ring.push(pts[i]);
           if (i === e) { break; }
         }

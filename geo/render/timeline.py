@@ -249,9 +249,24 @@ def _edits(base: tuple, new: tuple) -> list[tuple[int, int, tuple]]:
     return out
 
 
-def _arc_json(arc: np.ndarray) -> list[int]:
-    q = arc.astype(np.int64)
-    return np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist()
+def _arcs_json(arcs) -> list[list[int]]:
+    """The arcs as the page stores them: integer 1e-5 degree (lon, lat), each vertex as its difference from the
+    one before, the first vertex of an arc from the last of the arc before (the first of all from 0): an arc
+    usually starts where the boundary left an older one, nearby, so its start costs a few digits, not fourteen.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> _arcs_json([np.array([[3500000., 5100000.], [3500010., 5100000.]]), np.array([[3500010., 5100000.],
+    ...             [3500010., 5100020.]])])
+    [[3500000, 5100000, 10, 0], [0, 0, 0, 20]]
+    """
+    out, last = [], np.zeros(2, dtype=np.int64)
+    for arc in arcs:
+        q = arc.astype(np.int64)
+        out.append(np.diff(q, axis=0, prepend=last[None, :]).ravel().tolist())
+        last = q[-1]
+    return out
 
 
 # ---- text ------------------------------------------------------------------------------------------------------
@@ -458,7 +473,7 @@ def timeline_data(theatre, layers: Iterable[Mapping], areas: Sequence[Mapping], 
         "steps": steps,
         "at": at,
         "frames": frames,
-        "arcs": [_arc_json(a) for a in topo.arcs],
+        "arcs": _arcs_json(topo.arcs),
         "shapes": shapes,
         "show": show,
         "sources": sources,
@@ -510,7 +525,10 @@ def date_shapes(data: Mapping, i: int) -> list[tuple[int, str, list[list[tuple[i
     >>> date_shapes(data, 0)
     [(0, 'P', [[(3500000, 5100000), (3501000, 5100000), (3501000, 5101000)]])]
     """
-    arcs = [np.cumsum(np.asarray(a, dtype=np.int64).reshape(-1, 2), axis=0) for a in data["arcs"]]
+    arcs, last = [], np.zeros(2, dtype=np.int64)
+    for a in data["arcs"]:
+        arcs.append(last + np.cumsum(np.asarray(a, dtype=np.int64).reshape(-1, 2), axis=0))
+        last = arcs[-1][-1]
     tokens: dict[int, list] = {}
 
     def tokens_of(k: int) -> list:
