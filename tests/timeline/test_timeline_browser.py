@@ -183,7 +183,8 @@ def _server_shapes(store, date):
         status = f["properties"]["status"]
         for kind, coords in shapes_of(f["geometry"], kinds[status]):
             rings = coords if kind == "P" else [coords]
-            out.append((status, kind, [np.rint(np.asarray(r, dtype=float)[:, :2] * 1e5).astype(int).tolist()
+            # 1e-5 degree units, ties rounded up (as GEOS's fixed precision, which the page follows)
+            out.append((status, kind, [np.floor(np.asarray(r, dtype=float)[:, :2] * 1e5 + 0.5).astype(int).tolist()
                                        for r in rings]))
     return out
 
