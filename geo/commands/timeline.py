@@ -9,6 +9,11 @@ with no layer is an error (exit 1), as is ``--from`` after ``--to`` (exit 2); ti
 ``frontline map`` (the page must read without a network); the page opens on the peak unless ``--start DATE``
 names another date (the latest layer on or before it; a date before the first layer is refused, exit 2); the
 file is written to a temporary name and renamed, so a reader never sees half a page.
+
+*Streaming.* The layers are read one date at a time (:class:`StoreLayers`, a lazy sequence over the store) and
+each is reduced to arc references by :func:`geo.render.timeline.timeline_data` before the next is read: the
+command never holds every layer's geometry (the whole front's 353 layers were 505 MB at once). The opening date's
+layer is read again for the static map and the social card.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -61,11 +67,33 @@ def select_dates(store, theatre: str, *, date_from: str | None = None, date_to: 
     return dates
 
 
+class StoreLayers(Sequence):
+    """The layers of ``dates`` as the timeline reads them, each read from the store only when asked for.
+
+    Each item is ``{"date", "collection", "version", "source"}``; nothing is kept between reads, so iterating holds
+    one layer at a time.
+    """
+
+    def __init__(self, store, theatre: str, dates: list[str], *, as_of: str | None = None):
+        self._store, self._theatre, self._as_of = store, theatre, as_of
+        self.dates = list(dates)
+
+    def __len__(self) -> int:
+        return len(self.dates)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        x = self._store.read(self._theatre, self.dates[i], as_of=self._as_of)
+        return {"date": x.date, "collection": x.collection, "version": x.version, "source": x.source}
+
+
 def timeline_inputs(store, theatre: str, *, date_from: str | None = None, date_to: str | None = None,
                     as_of: str | None = None, in_force: bool = False) -> dict:
     """Read what a timeline page needs from the store, as keyword arguments of ``timeline_data``.
 
-    With ``in_force`` and a ``date_to`` after the last layer drawn, ``requested_date`` holds ``date_to`` (the
+    ``layers`` is a :class:`StoreLayers`: each layer is read when it is used. With ``in_force`` and a ``date_to``
+    after the last layer drawn, ``requested_date`` holds ``date_to`` (the
     page's last date is then the layer in force on it, older than asked: "last update D"); the key is absent
     otherwise.
 
@@ -78,8 +106,7 @@ def timeline_inputs(store, theatre: str, *, date_from: str | None = None, date_t
 
     t = store.theatre(theatre)
     dates = select_dates(store, theatre, date_from=date_from, date_to=date_to, as_of=as_of, in_force=in_force)
-    layers = [{"date": x.date, "collection": x.collection, "version": x.version, "source": x.source}
-              for x in store.read_all(theatre, as_of=as_of, dates=dates)]
+    layers = StoreLayers(store, theatre, dates, as_of=as_of)
     areas = compute_areas(store, theatre, dates, as_of=as_of)
     context = {}
     for kind in CONTEXT_KINDS:
@@ -121,14 +148,13 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
     return path
 
 
-def opening_map(inputs: dict, data: dict, lang: str = "en") -> str:
-    """The server-drawn SVG of the date the page opens on (:mod:`geo.render.static_map`): what readers see
-    without JavaScript or without Leaflet, and what prints.
+def opening_map(inputs: dict, layer: dict, lang: str = "en") -> str:
+    """The server-drawn SVG of ``layer``, the date the page opens on (:mod:`geo.render.static_map`): what readers
+    see without JavaScript or without Leaflet, and what prints.
     """
     from ..render.payload import map_payload
     from ..render.static_map import map_svg
 
-    layer = inputs["layers"][data["open"]]
     row = next(r for r in inputs["areas"] if r["date"] == layer["date"])
     payload = map_payload(inputs["theatre"], layer["collection"], date=layer["date"], areas_km2=row["areas_km2"],
                           total_km2=row["total_km2"], context=inputs["context"], lang=lang)
@@ -167,7 +193,7 @@ def command(theatre, date_from, date_to, output, assets, tiles, base_url, card, 
     asset_tags = head_html(assets)  # before reading the store: a missing cache fails fast (exit 3)
     store = store_from_ctx()
     inputs = timeline_inputs(store, theatre, date_from=date_from, date_to=date_to, as_of=as_of, in_force=in_force)
-    notes, first, last = [], inputs["layers"][0]["date"], inputs["layers"][-1]["date"]
+    notes, first, last = [], inputs["layers"].dates[0], inputs["layers"].dates[-1]
     if date_from and first < date_from:
         notes.append(f"in force: {layer_note(date_from, first)}")
     requested = inputs.pop("requested_date", None)
@@ -183,10 +209,11 @@ def command(theatre, date_from, date_to, output, assets, tiles, base_url, card, 
                                          if span else [])
     out_path = output or Path("maps") / f"{theatre}-timeline.html"
     image = None
+    opening = inputs["layers"][data["open"]]  # read again: the one layer the page draws on the server
     if card or base_url:
         from .map import social_card, write_card
 
-        layer = inputs["layers"][data["open"]]
+        layer = opening
         row = next(r for r in inputs["areas"] if r["date"] == layer["date"])
         card_path = out_path.with_name(out_path.name.removesuffix(".html") + ".card.png")
         opening = {"theatre": inputs["theatre"], "date": layer["date"], "collection": layer["collection"],
@@ -197,11 +224,11 @@ def command(theatre, date_from, date_to, output, assets, tiles, base_url, card, 
             notes.append(f"{card_path} (social card of the opening date, og:image)")
         else:
             notes.append("no social card (og:image): matplotlib is not installed (pip install 'frontline[video]')")
-    html = timeline_html(data, asset_tags=asset_tags, static_map=opening_map(inputs, data, lang),
+    html = timeline_html(data, asset_tags=asset_tags, static_map=opening_map(inputs, opening, lang),
                          last_update=(requested, last) if requested else None, theme=theme, lang=lang, image=image)
     path = write_atomic(out_path, html)
     size = path.stat().st_size
-    click.echo(f"{path} ({len(inputs['layers'])} dates, {len(data['parts'])} distinct parts, "
+    click.echo(f"{path} ({len(inputs['layers'])} dates, {len(data['arcs'])} arcs, {len(data['shapes'])} shapes, "
                f"{size / 1024:.1f} KB, {time.perf_counter() - t0:.2f} s)")
     for line in notes:
         click.echo(line)

@@ -10,8 +10,9 @@
  * size to draw into), "fl-live" once the map has drawn (hides the pieces the live page replaces). An error on
  * the way removes both: the reader gets the server's page, never a half-built one.
  *
- * Coordinates in the data are integers of 1e-5 degree, (lon, lat), delta-encoded; `decode` is the one place
- * where they become Leaflet's [lat, lng].
+ * Coordinates in the data are integers of 1e-5 degree, (lon, lat), delta-encoded along each arc (and each
+ * context line); `decode` and `latLng` are the one place where they become Leaflet's [lat, lng]. A date's
+ * shapes are rebuilt from the arcs they reference (ringsOf), as date_shapes in timeline.py does.
  */
 (function () {
   "use strict";
@@ -268,15 +269,83 @@
     box.addEventListener("touchend", touchEnd, { capture: true, passive: true });
     box.addEventListener("touchcancel", touchEnd, { capture: true, passive: true });
 
-    var partLayers = new Array(data.parts.length);
-    function partLayer(id) {
-      if (partLayers[id]) { return partLayers[id]; }
-      var part = data.parts[id];
-      var st = statuses[part[0]];
+    // ---- shapes: rebuilt from the arcs they reference (geo/topology.py; date_shapes in timeline.py is the same
+    // rebuild in Python). The arcs are decoded once; each shape's tokens and Leaflet layer are made when first shown.
+    // each arc's absolute integer [lon, lat] vertices; an arc's first vertex is stored from the last of the one before
+    var arcPts = [];
+    (function () {
+      var x = 0, y = 0;
+      data.arcs.forEach(function (flat) {
+        var pts = new Array(flat.length / 2);
+        for (var i = 0, j = 0; i < flat.length; i += 2, j++) {
+          x += flat[i];
+          y += flat[i + 1];
+          pts[j] = [x, y];
+        }
+        arcPts.push(pts);
+      });
+    }());
+    var shapeTokens = new Array(data.shapes.length);
+    // a shape's tokens: stored whole, or as edits of an earlier shape's
+    function tokensOf(k) {
+      if (shapeTokens[k]) { return shapeTokens[k]; }
+      var e = data.shapes[k], out = e[2];
+      if (e.length === 4) {
+        var base = tokensOf(e[2]), at = 0, q;
+        out = [];
+        e[3].forEach(function (op) {
+          for (q = at; q < op[0]; q++) { out.push(base[q]); }
+          for (q = 2; q < op.length; q++) { out.push(op[q]); }
+          at = op[1];
+        });
+        for (q = at; q < base.length; q++) { out.push(base[q]); }
+      }
+      shapeTokens[k] = out;
+      return out;
+    }
+    // a shape's rings (a line: one), as Leaflet's [lat, lng]; polygon rings left open
+    function ringsOf(k) {
+      var polygon = data.shapes[k][1] === "P", rings = [], ring = [];
+      tokensOf(k).concat([-1]).forEach(function (t) {
+        if (t === -1) {
+          var last = ring[ring.length - 1];
+          if (polygon && ring.length > 1 && last[0] === ring[0][0] && last[1] === ring[0][1]) { ring.pop(); }
+          rings.push(ring.map(latLng));
+          ring = [];
+          return;
+        }
+        var whole = typeof t === "number", pts = arcPts[whole ? t : t[0]];
+        var s = whole ? 0 : t[1], e = whole ? pts.length - 1 : t[2], d = e > s ? 1 : -1;
+        // each slice starts where the last one ended
+        for (var i = ring.length ? s + d : s; ; i += d) {
+          ring.push(pts[i]);
+          if (i === e) { break; }
+        }
+      });
+      return rings;
+    }
+    // the shapes each date shows (ids ascending): `show` lists only the dates whose set changes
+    var shapesOn = new Array(n);
+    (function () {
+      var on = {}, cur = [], next = 0;
+      for (var i = 0; i < n; i++) {
+        if (next < data.show.length && data.show[next][0] === i) {
+          data.show[next].slice(1).forEach(function (k) { if (k < 0) { delete on[~k]; } else { on[k] = true; } });
+          cur = Object.keys(on).map(Number).sort(function (x, y) { return x - y; });
+          next++;
+        }
+        shapesOn[i] = cur;
+      }
+    }());
+
+    var shapeLayers = new Array(data.shapes.length);
+    function shapeLayer(id) {
+      if (shapeLayers[id]) { return shapeLayers[id]; }
+      var st = statuses[data.shapes[id][0]];
       var colour = colourOf(st);
-      var rings = part[2].map(decode);
+      var rings = ringsOf(id);
       var layer;
-      if (part[1] === "P") {
+      if (data.shapes[id][1] === "P") {
         layer = L.polygon(rings, {
           pane: "fl-areas", renderer: renderer, color: colour, weight: 1, opacity: 0.9,
           fillColor: colour, fillOpacity: 0.45, className: "fl-part fl-area fl-status-" + st.key
@@ -288,7 +357,7 @@
         });
       }
       layer.bindTooltip(el("span", "fl-tip", st.label), { sticky: true });
-      partLayers[id] = layer;
+      shapeLayers[id] = layer;
       return layer;
     }
 
@@ -523,12 +592,12 @@
       i = Math.max(0, Math.min(n - 1, i | 0));
       var frame = frameAt(i);
       var want = {};
-      frame.parts.forEach(function (id) { want[id] = true; });
+      shapesOn[i].forEach(function (id) { want[id] = true; });
       Object.keys(shown).forEach(function (id) {
-        if (!want[id]) { map.removeLayer(partLayers[id]); delete shown[id]; }
+        if (!want[id]) { map.removeLayer(shapeLayers[id]); delete shown[id]; }
       });
-      frame.parts.forEach(function (id) {
-        if (!shown[id]) { partLayer(id).addTo(map); shown[id] = true; }
+      shapesOn[i].forEach(function (id) {
+        if (!shown[id]) { shapeLayer(id).addTo(map); shown[id] = true; }
       });
       var iso = dates[i];
       data.events.forEach(function (ev, j) {

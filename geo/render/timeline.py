@@ -11,23 +11,30 @@ Decisions, written down because nobody was there to ask
 here is HTML, pinned Leaflet 1.9.3 (through :mod:`geo.render.assets`) and ``timeline.js`` / ``timeline.css`` of
 ours, always inlined (they are small and there is no CDN copy of them to pin).
 
-*Each distinct part is stored once.* Every feature is split into its parts (polygons, line strings), each part
-quantised to about 1 m with ``shapely.set_precision(part, 1e-5)`` in lon/lat (topology-safe; plain rounding can
-make large polygons invalid) and normalised, so that the same ground drawn from another start vertex is the
-same part. A *frame* is what one date shows: its set of parts, its km² and the version and source of its layer.
-Frames are stored once too and each date names its frame, so a layer identical to another date's costs one
-small integer; identical parts shared by different dates cost nothing more. Dates are stored as day steps from
-the first date.
+*Boundaries are shipped once, across dates* (:mod:`geo.topology`). Each layer's polygons and lines are put on
+the 1e-5 degree grid (integers, about 1 m; rounded half up with numpy, as GEOS rounds: drawing needs no
+topology-safe snapping, the figures are measured on the store's own geometry) and added, one date after another, to a
+:class:`geo.topology.Topology`: every distinct stretch of boundary is one *arc* (``arcs``), and each ring or line
+is a list of slices of arcs. A *shape* (``shapes``) is one polygon (exterior and holes) or one line of one status,
+written as its tokens: a whole arc as its id, any other slice as ``[arc, i, j]`` (vertices ``i`` to ``j``,
+backwards when ``i > j``), ``-1`` between rings. A shape is stored once, whichever dates draw it; a new shape
+that replaces one of its status on a date (the dropped shape sharing the most tokens) is stored as the edits that
+make it from that one (``[status, kind, base, [[s, e, tokens...], ...]]``: replace ``base[s:e]``) when they are
+shorter than its tokens. ``show`` says, for each date whose set of shapes changed, which shapes appear (id) and
+which go (``~id``). So the page grows with what changes, not with days × vertices: the whole front's 353 days
+(about a million vertices) are some 1,700 arcs of 13,000 vertices. *Frames* (``frames``, one index per date in
+``at``) hold the rest of a date (its km², version and source), each distinct frame once. Dates are stored as day
+steps from the first date. ``timeline.js`` rebuilds a date's shapes from the arcs (and caches each shape it
+rebuilt); :func:`date_shapes` is the same rebuild in Python, for tests.
 
-*Coordinates* are integers in units of 1e-5 degree, lon before lat, delta-encoded along each ring or line
-(first vertex absolute, then differences): about 9 bytes a vertex instead of 22 for decimal text. Polygon rings
-drop their closing vertex (Leaflet closes them). The one conversion to Leaflet's (lat, lon) order is
-``decode`` in ``timeline.js``.
-
-*Lines are drawn, never filled or measured.* Statuses of kind ``line`` (the contact line) are parts like the
+*Lines are drawn, never filled or measured.* Statuses of kind ``line`` (the contact line) are shapes like the
 others, drawn as polylines above the areas; the caption and the chart show area statuses and their union only.
 
-*An empty layer is a real layer* ("nothing held that day"): a frame with no parts and 0 km².
+*An empty layer is a real layer* ("nothing held that day"): a date with no shapes and 0 km².
+
+*Streaming.* ``layers`` may be any iterable (the command reads the store one date at a time): each layer is
+reduced to references as it comes and dropped, so the whole series' geometry is never held at once. A list is
+sorted by date; any other iterable must come in date order.
 
 *Text is data.* Every string from data (title, labels, sources, notes, event texts, place names, attribution)
 goes through :func:`geo.render.safe.clean_text` here and reaches the page inside the JSON blob
@@ -82,7 +89,8 @@ when both ends share it. Every string a reader sees is in :data:`TEXT`, which th
 short date, the permalink moved to the layer line). The chart is drawn at its container's width in CSS px
 (viewBox = px) and drawn again when that width changes, so its text is 12 px at every width, where a 640-unit
 viewBox scaled to a phone made it 6 px. The map's height follows the shape of the ground it fits (240–520 px).
-*The ground that matters* is the bounds of every area part of the series (:func:`_bounds`), not of the lines (a
+*The ground that matters* is the bounds of every area shape of the series (:func:`_bounds`, kept with numpy
+as the layers go by), not of the lines (a
 contact line can run along a whole front) nor of the context: every date's ground is then in view on opening. On
 the real series it is the peak's own bounds to within 0.03°, and at 375 px the ground fills 78 % of the map's
 width. The data's attribution is the footer under the map, not
@@ -115,47 +123,151 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from importlib import resources
+from itertools import chain
+
+import numpy as np
 
 from ..errors import InvalidInput
+from ..topology import Topology, shapes_of
 from . import messages
 from .assets import squeeze
-from .geometry import SCALE, context_tolerance, encode_part, expand, for_context, lines, quantise
+from .geometry import SCALE, context_tolerance, encode_part, expand, for_context, lines
 from .safe import clean_text, html_text, safe_url, script_json
 from .theme import theme_css
 
-SCHEMA = "frontline.timeline/v1"
+SCHEMA = "frontline.timeline/v2"
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FILE_RE = re.compile(r"\.((geo)?json|gpkg|kml|kmz|shp|fgb|zip|csv)$", re.IGNORECASE)
 _SCRIPT_END = re.compile(r"</(script|style)", re.IGNORECASE)
 
 
 # ---- geometry --------------------------------------------------------------------------------------------------
-def _parts(geometry: dict | None, kind: str) -> list:
-    """Quantised, normalised parts of a GeoJSON geometry: polygons for area statuses, lines for line statuses."""
-    import shapely
+def _grid(coords) -> np.ndarray:
+    """(lon, lat) degrees as integer 1e-5 degree units (float64 holding integers: exact keys for the topology)."""
+    if not coords:
+        return np.empty((0, 2))
+    try:  # read flat: several times faster than np.asarray on nested lists
+        flat = np.fromiter(chain.from_iterable(coords), dtype=np.float64)
+    except (ValueError, TypeError):
+        flat = np.empty(0)
+    if len(flat) == 2 * len(coords):  # the common case, 2-D positions
+        c = flat.reshape(-1, 2)
+    else:  # positions with an altitude (or malformed): the general way
+        c = np.array([p[:2] for p in coords], dtype=np.float64)
+    # half up, as GEOS's fixed precision model rounds (shapely.set_precision, which these pages used before):
+    # DeepState's 6-decimal coordinates are often exact ties at 1e-5 (281 of the whole front's 3,029 one day)
+    return np.floor(c[:, :2] * SCALE + 0.5)
 
-    if not geometry:
-        return []
-    g = shapely.from_geojson(json.dumps(geometry))
-    if g.is_empty:
-        return []
-    want = ("Polygon",) if kind == "area" else ("LineString", "LinearRing")
+
+def _layer_shapes(collection: Mapping, index: Mapping[str, int], kinds: Mapping[str, str],
+                  date: str) -> list[tuple[int, str, object]]:
+    """One layer's shapes for :meth:`geo.topology.Topology.add`: ``(status index, "P"|"L", grid coordinates)``."""
     out = []
-    for p in shapely.get_parts(g):
-        if p.geom_type == "GeometryCollection" or p.geom_type.startswith("Multi"):
-            out.extend(_parts(json.loads(shapely.to_geojson(p)), kind))
-            continue
-        if p.geom_type == "LinearRing":
-            p = shapely.LineString(p.coords)
-        if p.geom_type not in want:
-            continue
-        q = quantise(p)
-        for qp in shapely.get_parts(q):  # a polygon can split when snapped to the grid
-            if qp.geom_type in want and not qp.is_empty:
-                out.append(shapely.normalize(qp))
+    for f in collection.get("features", []) or []:
+        st = (f.get("properties") or {}).get("status")
+        if st not in index:
+            raise InvalidInput(f"{date}: status {st!r} is not in the vocabulary ({', '.join(index)})")
+        for kind, coords in shapes_of(f.get("geometry"), kinds[st]):
+            out.append((index[st], kind, [_grid(r) for r in coords] if kind == "P" else _grid(coords)))
+    return out
+
+
+def _tokens(rings) -> tuple:
+    """A shape's references as one flat token sequence: refs, ``-1`` between rings (exterior, then holes)."""
+    out: list = []
+    for n, ring in enumerate(rings):
+        if n:
+            out.append(-1)
+        out.extend(ring)
+    return tuple(out)
+
+
+def _json_tokens(tokens, arcs) -> list:
+    """Tokens as the page writes them: a whole arc walked forwards as its id, any other slice as ``[a, i, j]``."""
+    return [t if t == -1 else t[0] if t[1] == 0 and t[2] == len(arcs[t[0]]) - 1 else list(t) for t in tokens]
+
+
+def _edits(base: tuple, new: tuple) -> list[tuple[int, int, tuple]]:
+    """``new`` as replacements of ``base[s:e]``: ``(s, e, tokens)``, ascending, without overlap.
+
+    A patience diff: the tokens found once in each (almost every reference: a shape rarely walks a slice twice)
+    anchor the longest run of them in the same order; what lies between two anchors is replaced, less what it
+    starts and ends with in common. Not always the shortest script, always a correct one, and linear-ish where
+    ``difflib`` took milliseconds a shape.
+
+    Examples
+    --------
+    >>> _edits((1, 2, 3, 4, 5), (1, 9, 3, 4, 8, 5))
+    [(1, 2, (9,)), (4, 4, (8,))]
+    >>> _edits((1, 2), (1, 2)), _edits((), (7,))
+    ([], [(0, 0, (7,))])
+    """
+    from bisect import bisect_left
+
+    def once(seq):
+        seen: dict = {}
+        for k, t in enumerate(seq):
+            seen[t] = -1 if t in seen else k
+        return seen
+
+    in_base, in_new = once(base), once(new)
+    pairs = [(in_base[t], j) for t, j in in_new.items() if j >= 0 and in_base.get(t, -1) >= 0]
+    pairs.sort(key=lambda p: p[1])
+    # the longest run of pairs increasing in base too (patience sorting, with links back)
+    tails: list[int] = []
+    tail_at: list[int] = []
+    back = [-1] * len(pairs)
+    for k, (i, _) in enumerate(pairs):
+        at = bisect_left(tails, i)
+        if at == len(tails):
+            tails.append(i)
+            tail_at.append(k)
+        else:
+            tails[at], tail_at[at] = i, k
+        back[k] = tail_at[at - 1] if at else -1
+    chain_: list[tuple[int, int]] = []
+    k = tail_at[-1] if tail_at else -1
+    while k >= 0:
+        chain_.append(pairs[k])
+        k = back[k]
+    chain_.reverse()
+    out = []
+    i0 = j0 = 0
+    for i, j in [*chain_, (len(base), len(new))]:
+        if i - i0 or j - j0:  # a gap between two anchors: trim what it starts and ends with in common
+            m = min(i - i0, j - j0)
+            lead = 0
+            while lead < m and base[i0 + lead] == new[j0 + lead]:
+                lead += 1
+            trail = 0
+            while trail < m - lead and base[i - 1 - trail] == new[j - 1 - trail]:
+                trail += 1
+            if i - i0 - lead - trail or j - j0 - lead - trail:
+                out.append((i0 + lead, i - trail, new[j0 + lead:j - trail]))
+        i0, j0 = i + 1, j + 1
+    return out
+
+
+def _arcs_json(arcs) -> list[list[int]]:
+    """The arcs as the page stores them: integer 1e-5 degree (lon, lat), each vertex as its difference from the
+    one before, the first vertex of an arc from the last of the arc before (the first of all from 0): an arc
+    usually starts where the boundary left an older one, nearby, so its start costs a few digits, not fourteen.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> _arcs_json([np.array([[3500000., 5100000.], [3500010., 5100000.]]), np.array([[3500010., 5100000.],
+    ...             [3500010., 5100020.]])])
+    [[3500000, 5100000, 10, 0], [0, 0, 0, 20]]
+    """
+    out, last = [], np.zeros(2, dtype=np.int64)
+    for arc in arcs:
+        q = arc.astype(np.int64)
+        out.append(np.diff(q, axis=0, prepend=last[None, :]).ravel().tolist())
+        last = q[-1]
     return out
 
 
@@ -211,18 +323,20 @@ def _point(geometry) -> list[int] | None:
 
 
 # ---- the payload -----------------------------------------------------------------------------------------------
-def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], *, events: Mapping | None = None,
+def timeline_data(theatre, layers: Iterable[Mapping], areas: Sequence[Mapping], *, events: Mapping | None = None,
                   context: Mapping[str, Mapping | None] | None = None, tiles: Mapping | None = None,
                   start: str | None = None, lang: str = "en") -> dict:
-    """Build the page's data: distinct parts, distinct frames, one frame index per date, events, context.
+    """Build the page's data: arcs, shapes as references to them, the shapes each date shows, distinct frames,
+    one frame index per date, events, context.
 
     Parameters
     ----------
     theatre : geo.theatre.Theatre
         Title, statuses (key, label, colour, kind), attribution lines.
-    layers : sequence of mappings
+    layers : iterable of mappings
         One per date: ``date`` (``YYYY-MM-DD``), ``collection`` (GeoJSON FeatureCollection, each feature's
-        ``properties.status`` a key of the vocabulary), and optionally ``version`` and ``source``.
+        ``properties.status`` a key of the vocabulary), and optionally ``version`` and ``source``. Read once,
+        one at a time (a generator is fine; it must then come in date order; a list is sorted).
     areas : sequence of mappings
         Rows of :func:`geo.measure.compute_areas` (``date``, ``areas_km2``, ``total_km2``), one per layer.
     events : mapping, optional
@@ -238,13 +352,13 @@ def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], 
     Returns
     -------
     dict
-        Plain JSON-able data under ``schema`` ``frontline.timeline/v1``.
+        Plain JSON-able data under ``schema`` ``frontline.timeline/v2``.
 
     Raises
     ------
     InvalidInput
-        No layers, a date twice, a date without its area row, a status outside the vocabulary, or a ``start``
-        before the first layer.
+        No layers, a date twice (or, from an iterator, out of order), a date without its area row, a status
+        outside the vocabulary, or a ``start`` before the first layer.
 
     Examples
     --------
@@ -259,25 +373,29 @@ def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], 
     >>> data = timeline_data(t, [{"date": "2024-08-06", "collection": empty},
     ...                          {"date": "2024-08-07", "collection": layer},
     ...                          {"date": "2024-08-08", "collection": layer}], rows)
-    >>> data["start"], data["steps"], data["at"], len(data["parts"])
-    ('2024-08-06', [0, 1, 1], [0, 1, 1], 1)
-    >>> data["frames"][0]["parts"], data["peak"], data["open"]
-    ([], 1, 1)
+    >>> data["start"], data["steps"], data["at"], len(data["arcs"]), data["shapes"]
+    ('2024-08-06', [0, 1, 1], [0, 1, 1], 1, [[0, 'P', [0]]])
+    >>> data["show"], data["peak"], data["open"]  # date 0 shows nothing, date 1 shape 0, date 2 the same
+    ([[0], [1, 0]], 1, 1)
     >>> timeline_data(t, [{"date": "2024-08-06", "collection": empty}], rows[:1], start="2024-09-01")["open"]
     0
     """
-    if not layers:
-        raise InvalidInput("nothing to draw: no dated layers")
     statuses = list(theatre.statuses)
     index = {s.key: i for i, s in enumerate(statuses)}
     kinds = {s.key: s.kind for s in statuses}
     area_keys = [s.key for s in statuses if s.kind == "area"]
+    area_idx = {index[k] for k in area_keys}
     by_date = {}
     for row in areas:
         by_date[row["date"]] = row
-    layers = sorted(layers, key=lambda x: x["date"])
-    parts: list = []
-    part_ids: dict[str, int] = {}
+    if isinstance(layers, (list, tuple)):
+        layers = sorted(layers, key=lambda x: str(x.get("date")))
+    topo = Topology()
+    shapes: list = []  # the page's shapes: [status, kind, tokens] or [status, kind, base, edits]
+    shape_tokens: list[tuple] = []
+    shape_ids: dict[tuple, int] = {}
+    show: list = []
+    shown: set[int] = set()
     frames: list = []
     frame_ids: dict[str, int] = {}
     sources: list[str] = []
@@ -285,38 +403,50 @@ def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], 
     dates: list[str] = []
     at: list[int] = []
     totals: list[float] = []
-    for layer in layers:
+    box = [math.inf, math.inf, -math.inf, -math.inf]
+    line_box = list(box)
+    for layer in layers:  # one at a time: only the arcs and references are kept, never the layers
         date = _valid_date(layer.get("date"))
         if date is None:
             raise InvalidInput(f"invalid layer date {layer.get('date')!r}")
-        if dates and date == dates[-1]:
-            raise InvalidInput(f"two layers for {date}")
+        if dates and date <= dates[-1]:
+            raise InvalidInput(f"two layers for {date}" if date == dates[-1] else
+                               f"layers out of order: {date} after {dates[-1]}")
         row = by_date.get(date)
         if row is None:
             raise InvalidInput(f"no areas for {date}: measure every layer drawn")
+        given = _layer_shapes(layer["collection"], index, kinds, date)
+        for si, kind, coords in given:
+            pts = np.vstack(coords) if kind == "P" else coords
+            if len(pts):
+                b = box if si in area_idx else line_box
+                lo, hi = pts.min(axis=0), pts.max(axis=0)
+                b[:] = [min(b[0], lo[0]), min(b[1], lo[1]), max(b[2], hi[0]), max(b[3], hi[1])]
+        topo.add(given)
         ids = set()
-        for f in layer["collection"].get("features", []):
-            st = (f.get("properties") or {}).get("status")
-            if st not in index:
-                raise InvalidInput(f"{date}: status {st!r} is not in the vocabulary ({', '.join(index)})")
-            for p in _parts(f.get("geometry"), kinds[st]):
-                enc = encode_part(p)
-                if enc is None:
-                    continue
-                rec = [index[st], enc[0], enc[1]]
-                key = json.dumps(rec, separators=(",", ":"))
-                if key not in part_ids:
-                    part_ids[key] = len(parts)
-                    parts.append(rec)
-                ids.add(part_ids[key])
+        new_here = []
+        for si, kind, rings in topo.layers[-1]:
+            key = (si, kind, _tokens(rings))
+            if key not in shape_ids:
+                shape_ids[key] = len(shape_tokens)
+                shape_tokens.append(key[2])
+                new_here.append(key)
+                shapes.append(None)
+            ids.add(shape_ids[key])
+        gone = sorted(shown - ids)
+        for key in new_here:
+            shapes[shape_ids[key]] = _shape_entry(key, gone, shapes, shape_tokens, topo.arcs)
+        change = [~k for k in gone] + sorted(ids - shown)
+        if change or not show:
+            show.append([len(dates), *change])
+        shown = ids
         km2 = [round(float(row["areas_km2"].get(k, 0.0)), 3) for k in area_keys]
         total = round(float(row["total_km2"]), 3)
         src = display_source(layer.get("source", ""))
         if src not in source_ids:
             source_ids[src] = len(sources)
             sources.append(src)
-        frame = {"parts": sorted(ids), "km2": km2 + [total], "version": int(layer.get("version") or 0),
-                 "source": source_ids[src]}
+        frame = {"km2": km2 + [total], "version": int(layer.get("version") or 0), "source": source_ids[src]}
         fkey = json.dumps(frame, sort_keys=True, separators=(",", ":"))
         if fkey not in frame_ids:
             frame_ids[fkey] = len(frames)
@@ -324,12 +454,14 @@ def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], 
         dates.append(date)
         at.append(frame_ids[fkey])
         totals.append(total)
+    if not dates:
+        raise InvalidInput("nothing to draw: no dated layers")
     first = dt.date.fromisoformat(dates[0])
     days = [(dt.date.fromisoformat(d) - first).days for d in dates]
     steps = [0] + [b - a for a, b in zip(days, days[1:], strict=False)]
     peak = max(range(len(totals)), key=lambda i: (totals[i], -i))
     opening = peak if start is None else _on_or_before(dates, start)
-    bounds = _bounds(parts, theatre)
+    bounds = _bounds(box, line_box, theatre)
     return {
         "schema": SCHEMA,
         "theatre": theatre.name,
@@ -343,7 +475,9 @@ def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], 
         "steps": steps,
         "at": at,
         "frames": frames,
-        "parts": parts,
+        "arcs": _arcs_json(topo.arcs),
+        "shapes": shapes,
+        "show": show,
         "sources": sources,
         "peak": peak,
         "open": opening,
@@ -352,6 +486,92 @@ def timeline_data(theatre, layers: Sequence[Mapping], areas: Sequence[Mapping], 
         "context": _context(context or {}, bounds, lang),
         "tiles": _tiles(tiles),
     }
+
+
+def _shape_entry(key: tuple, gone: list[int], shapes: list, shape_tokens: list[tuple], arcs) -> list:
+    """A new shape as the page stores it: its tokens, or the edits that make it from a shape the same date
+    dropped (of its status and kind, the one sharing the most tokens) when they are shorter.
+    """
+    si, kind, tokens = key
+    full = [si, kind, _json_tokens(tokens, arcs)]
+    candidates = [g for g in gone if shapes[g] is not None and shapes[g][:2] == [si, kind]]
+    best = candidates[0] if len(candidates) == 1 else None
+    if len(candidates) > 1:
+        mine, best_shared = set(tokens), 0
+        for g in candidates:
+            shared = len(mine.intersection(shape_tokens[g]))
+            if shared > best_shared:
+                best, best_shared = g, shared
+    if best is None:
+        return full
+    edits = [[s, e, *_json_tokens(t, arcs)] for s, e, t in _edits(shape_tokens[best], tokens)]
+    delta = [si, kind, best, edits]
+    return delta if len(json.dumps(delta, separators=(",", ":"))) < len(json.dumps(full, separators=(",", ":"))) \
+        else full
+
+
+def date_shapes(data: Mapping, i: int) -> list[tuple[int, str, list[list[tuple[int, int]]]]]:
+    """The shapes date ``i`` of a payload draws, rebuilt from its arcs and references as ``timeline.js`` does:
+    ``(status index, "P"|"L", rings)``, each ring a list of integer 1e-5 degree ``(lon, lat)``; polygon rings
+    without their closing vertex (as Leaflet takes them). For tests and for readers of the payload.
+
+    Examples
+    --------
+    >>> from geo.theatre import Theatre, Status
+    >>> t = Theatre("demo", "Demo", (Status("held", "Held", "#112233"),))
+    >>> sq = {"type": "Polygon", "coordinates": [[[35, 51], [35.01, 51], [35.01, 51.01], [35, 51]]]}
+    >>> fc = {"type": "FeatureCollection", "features": [
+    ...     {"type": "Feature", "properties": {"status": "held"}, "geometry": sq}]}
+    >>> data = timeline_data(t, [{"date": "2024-08-06", "collection": fc}],
+    ...                      [{"date": "2024-08-06", "areas_km2": {"held": 0.39}, "total_km2": 0.39}])
+    >>> date_shapes(data, 0)
+    [(0, 'P', [[(3500000, 5100000), (3501000, 5100000), (3501000, 5101000)]])]
+    """
+    arcs, last = [], np.zeros(2, dtype=np.int64)
+    for a in data["arcs"]:
+        arcs.append(last + np.cumsum(np.asarray(a, dtype=np.int64).reshape(-1, 2), axis=0))
+        last = arcs[-1][-1]
+    tokens: dict[int, list] = {}
+
+    def tokens_of(k: int) -> list:
+        if k not in tokens:
+            e = data["shapes"][k]
+            if len(e) == 3:
+                tokens[k] = list(e[2])
+            else:
+                base, out, at = tokens_of(e[2]), [], 0
+                for s, end, *new in e[3]:
+                    out += base[at:s] + new
+                    at = end
+                tokens[k] = out + base[at:]
+        return tokens[k]
+
+    on: set[int] = set()
+    for entry in data["show"]:
+        if entry[0] > i:
+            break
+        for k in entry[1:]:
+            if k < 0:
+                on.discard(~k)
+            else:
+                on.add(k)
+    out = []
+    for k in sorted(on):
+        si, kind = data["shapes"][k][:2]
+        rings, ring = [], []
+        for t in [*tokens_of(k), -1]:
+            if t == -1:
+                pts = [tuple(p) for p in ring]
+                if kind == "P" and len(pts) > 1 and pts[0] == pts[-1]:
+                    pts.pop()
+                rings.append(pts)
+                ring = []
+                continue
+            a, s, e = (t, 0, len(arcs[t]) - 1) if isinstance(t, int) else t
+            piece = arcs[a][s:e + 1] if e > s else arcs[a][e:s + 1][::-1]
+            ring.extend(piece.tolist() if not ring else piece[1:].tolist())
+        out.append((si, kind, rings))
+    return out
 
 
 def _on_or_before(dates: list[str], start: str) -> int:
@@ -364,26 +584,16 @@ def _on_or_before(dates: list[str], start: str) -> int:
     return max(i for i, d in enumerate(dates) if d <= day)
 
 
-def _bounds(parts: list, theatre) -> list[int]:
-    """[west, south, east, north] in integer 1e-5 degrees of every area part of the series.
-
-    Of every line part if there is no area part; else the theatre's bbox.
+def _bounds(box: list[float], line_box: list[float], theatre) -> list[int]:
+    """[west, south, east, north] in integer 1e-5 degrees of every area shape of the series (``box``, kept as the
+    layers went by); of every line (``line_box``) if there is no area shape; else the theatre's bbox.
     """
-    w = s = math.inf
-    e = n = -math.inf
-    chosen = [p for p in parts if p[1] == "P"] or parts
-    for _, _, rings in chosen:
-        for ring in rings:
-            x = y = 0
-            for i in range(0, len(ring), 2):
-                x += ring[i]
-                y += ring[i + 1]
-                w, e, s, n = min(w, x), max(e, x), min(s, y), max(n, y)
-    if w == math.inf:
-        if theatre.bbox:
-            return [round(v * SCALE) for v in theatre.bbox]
-        return [-18000000, -8500000, 18000000, 8500000]
-    return [w, s, e, n]
+    for b in (box, line_box):
+        if b[0] != math.inf:
+            return [int(v) for v in b]
+    if theatre.bbox:
+        return [round(v * SCALE) for v in theatre.bbox]
+    return [-18000000, -8500000, 18000000, 8500000]
 
 
 def _events(collection: Mapping | None, first: str, last: str) -> list[dict]:
@@ -409,7 +619,7 @@ def _events(collection: Mapping | None, first: str, last: str) -> list[dict]:
 
 
 def _context(context: Mapping, bounds: list[int], lang: str = "en") -> dict:
-    """Context for orientation: border and outlines as lines, clipped to the view (the parts' bounds and half
+    """Context for orientation: border and outlines as lines, clipped to the view (the shapes' bounds and half
     as much again around them) and simplified to half a pixel at the zoom that fits it
     (:func:`geo.render.geometry.for_context`); settlements as labelled points.
     """

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from geo.errors import InvalidInput
 from geo.render.safe import script_json
-from geo.render.timeline import dates_of, display_source, encode_part, timeline_data, timeline_html
+from geo.render.timeline import date_shapes, dates_of, display_source, encode_part, timeline_data, timeline_html
 from geo.store import Store
 from geo.theatre import Status, Theatre
 
@@ -43,14 +43,54 @@ CDN_TAGS = ('<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/leaflet@1
 
 
 # ---- the payload ------------------------------------------------------------------------------------------------
-def test_identical_days_share_one_frame_and_parts():
+def test_identical_days_share_one_frame_and_shapes():
     dates = ["2024-08-06", "2024-08-07", "2024-08-08", "2024-08-10"]
     data = timeline_data(THEATRE, layers(dates), rows(dates))
     assert data["at"] == [0, 0, 0, 0]
     assert len(data["frames"]) == 1
-    assert len(data["parts"]) == 3  # two squares, one line
+    assert len(data["shapes"]) == 3  # two squares, one line
+    assert data["show"] == [[0, 0, 1, 2]]  # shown on the first date, never changed after
     assert data["steps"] == [0, 1, 1, 2]
     assert dates_of(data) == dates
+    assert all(date_shapes(data, i) == date_shapes(data, 0) for i in range(4))
+
+
+def ring_key(ring):
+    """A ring up to rotation and orientation (its smallest rotation either way round)."""
+    out = []
+    for p in ring:
+        if not out or tuple(p) != out[-1]:
+            out.append(tuple(p))
+    if len(out) > 1 and out[0] == out[-1]:
+        out.pop()
+    low = min(out)  # the rotations that start at the smallest vertex, either way round: the least of them
+    return min(tuple(seq[i:] + seq[:i]) for seq in (out, out[::-1]) for i in range(len(seq)) if seq[i] == low)
+
+
+def grid(ring):
+    return [(round(x * 1e5), round(y * 1e5)) for x, y in ring]
+
+
+def test_a_moving_boundary_is_shipped_once_and_each_date_rebuilds_exactly():
+    """A square whose east side bulges further each day: the unchanged sides are one arc for every date, each
+    day adds only its new stretch, and every date rebuilds to its own ring."""
+    def bulged(k):
+        ring = [[35.0, 51.0], [35.1, 51.0]] + [[35.1 + 0.01 * k, 51.0 + 0.02 * j] for j in range(1, 5)] + \
+            [[35.1, 51.1], [35.0, 51.1], [35.0, 51.0]]
+        return {"type": "Feature", "properties": {"status": "held"},
+                "geometry": {"type": "Polygon", "coordinates": [ring]}}
+    dates = [f"2024-08-{d:02d}" for d in range(6, 16)]
+    lys = [{"date": d, "collection": layer(bulged(k + 1))} for k, d in enumerate(dates)]
+    data = timeline_data(THEATRE, lys, rows(dates))
+    vertices = sum(len(a) // 2 for a in data["arcs"])
+    assert vertices < 10 * 9  # less than a ring a day: the still sides are shared
+    assert len(data["shapes"]) == len(dates)
+    # later days: mostly edits of the day before (a shape is written whole where that is shorter)
+    assert sum(len(e) == 4 and e[2] == k - 1 for k, e in enumerate(data["shapes"])) >= len(dates) // 2
+    for k, _ in enumerate(dates):
+        (shape,) = date_shapes(data, k)
+        want = grid(lys[k]["collection"]["features"][0]["geometry"]["coordinates"][0])
+        assert shape[:2] == (0, "P") and ring_key(shape[2][0]) == ring_key(want)
 
 
 def test_a_repeated_layer_costs_a_few_bytes_a_date():
@@ -63,7 +103,7 @@ def test_a_repeated_layer_costs_a_few_bytes_a_date():
 def test_an_empty_layer_is_a_frame_with_nothing_and_zero():
     data = timeline_data(THEATRE, layers(["2024-08-06"], EMPTY) + layers(["2024-08-07"]),
                          rows(["2024-08-06"], (0.0, 0.0)) + rows(["2024-08-07"]))
-    assert data["frames"][data["at"][0]]["parts"] == []
+    assert date_shapes(data, 0) == [] and len(date_shapes(data, 1)) == 3
     assert data["frames"][data["at"][0]]["km2"] == [0.0, 0.0, 0.0]
     assert data["peak"] == 1
 
@@ -93,7 +133,7 @@ def test_the_bounds_are_those_of_the_ground_not_of_the_lines():
 
 def test_lines_are_drawn_not_measured():
     data = timeline_data(THEATRE, layers(["2024-08-06"]), rows(["2024-08-06"]))
-    kinds = {(data["statuses"][p[0]]["key"], p[1]) for p in data["parts"]}
+    kinds = {(data["statuses"][p[0]]["key"], p[1]) for p in data["shapes"]}
     assert kinds == {("held", "P"), ("contested", "P"), ("front", "L")}
     assert [data["statuses"][i]["key"] for i in data["area_statuses"]] == ["held", "contested"]
     assert len(data["frames"][0]["km2"]) == 3  # held, contested, their union; never the line
@@ -106,16 +146,36 @@ def test_the_same_part_from_another_start_vertex_is_stored_once():
     b["geometry"]["coordinates"][0] = ring[2:-1] + ring[:3]
     data = timeline_data(THEATRE, layers(["2024-08-06"], layer(a)) + layers(["2024-08-07"], layer(b)),
                          rows(["2024-08-06", "2024-08-07"]))
-    assert len(data["parts"]) == 1
+    assert len(data["shapes"]) == 1 and data["show"] == [[0, 0]]
+    # the other way round too
+    b["geometry"]["coordinates"][0] = b["geometry"]["coordinates"][0][::-1]
+    data = timeline_data(THEATRE, layers(["2024-08-06"], layer(a)) + layers(["2024-08-07"], layer(b)),
+                         rows(["2024-08-06", "2024-08-07"]))
+    assert len(data["shapes"]) == 1 and len(data["arcs"]) == 1
+
+
+def test_neighbours_share_their_boundary_and_holes_come_back():
+    """Two squares side by side (their common side one arc, walked both ways) and a square with a hole."""
+    holed = square(35.5, 51.0, d=0.3)
+    holed["geometry"]["coordinates"].append([[35.6, 51.1], [35.6, 51.2], [35.7, 51.2], [35.7, 51.1], [35.6, 51.1]])
+    lay = layer(square(35.0, 51.0), square(35.1, 51.0, status="contested"), holed)
+    data = timeline_data(THEATRE, layers(["2024-08-06"], lay), rows(["2024-08-06"]))
+    assert len(data["arcs"]) == 4  # the first square, the second's three other sides, the holed one's two rings
+    got = sorted((s, k, [ring_key(r) for r in rings]) for s, k, rings in date_shapes(data, 0))
+    want = sorted((0 if f["properties"]["status"] == "held" else 1, "P",
+                   [ring_key(grid(r)) for r in f["geometry"]["coordinates"]]) for f in lay["features"])
+    assert got == want
 
 
 def test_coordinates_are_quantised_to_1e5_degree_lon_first():
     f = square(35.123456789, 51.987654321, d=0.01)
     data = timeline_data(THEATRE, layers(["2024-08-06"], layer(f)), rows(["2024-08-06"]))
-    ring = data["parts"][0][2][0]
-    xs = [sum(ring[0:i + 1:2]) for i in range(0, len(ring), 2)]
-    ys = [sum(ring[1:i + 2:2]) for i in range(0, len(ring), 2)]
+    arc = data["arcs"][0]
+    xs = [sum(arc[0:i + 1:2]) for i in range(0, len(arc), 2)]
+    ys = [sum(arc[1:i + 2:2]) for i in range(0, len(arc), 2)]
     assert min(xs) == 3512346 and min(ys) == 5198765  # lon first, 1e-5 degree units
+    (ring,) = date_shapes(data, 0)[0][2]
+    assert min(ring) == (3512346, 5198765)
 
 
 def test_refusals_name_the_problem():
@@ -378,3 +438,27 @@ def test_cdn_tags_go_last_and_deferred_inline_ones_stay_in_the_head(asset_cache)
     assert body.index("leaflet.css") > body.index('id="fl-attribution"')
     inline = timeline_html(data, asset_tags=head_html("inline"))
     assert inline.index("leaflet@1.9.3/dist/leaflet.js") < inline.index("</head>")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([-1, 0, 1, 2, 3, 4, 5, 6, 7, 8]), max_size=25),
+       st.lists(st.tuples(st.integers(0, 30), st.sampled_from([-1, 9, 10, 11, 1, 2]), st.booleans()), max_size=6))
+def test_a_shape_written_as_edits_of_another_is_rebuilt_to_its_tokens(base, changes):
+    """The edits a shape is stored as (timeline._edits) turn its base's tokens into its own, as timeline.js and
+    date_shapes apply them: replace base[s:e], in order."""
+    from geo.render.timeline import _edits
+
+    new = list(base)
+    for at, tok, delete in changes:
+        at = min(at, len(new))
+        if delete and new:
+            del new[min(at, len(new) - 1)]
+        else:
+            new.insert(at, tok)
+    out, pos = [], 0
+    ops = _edits(tuple(base), tuple(new))
+    for s, e, toks in ops:
+        assert pos <= s <= e <= len(base)
+        out += base[pos:s] + list(toks)
+        pos = e
+    assert out + base[pos:] == new
