@@ -56,7 +56,7 @@ def entry_areas(store: BaseStore, theatre: str, entries: list, *, by_region: boo
     t = store.theatre(theatre)
     wanted = dates if dates is not None else [e.date for e in entries]
     vocab = ",".join(s + ("~claimed" if s in t.claimed_statuses else "") for s in t.area_statuses) + \
-        f"@{theatre_centre(t)}"
+        f"@{theatre_centre(t) or 'centroid'}"
     regions = store.regions(theatre) if by_region else {}
     if by_region and not regions:
         from .errors import InvalidInput
@@ -159,7 +159,7 @@ def compute_diff(store: BaseStore, theatre: str, date_a: str, date_b: str, *, as
     min_area = DEFAULT_MIN_AREA_KM2 if min_area_km2 is None else min_area_km2
     tol = DEFAULT_TOLERANCE_M if tolerance_m is None else tolerance_m
     st = list(statuses) if statuses else None
-    vocab = ",".join(st or t.area_statuses) + f"@{theatre_centre(t)}"
+    vocab = ",".join(st or t.area_statuses) + f"@{theatre_centre(t) or 'centroid'}"
     memo = {} if prepared is None else prepared
     skey = memo.get(("settlements", id(settlements)))
     if skey is None:  # hashing the settlements costs more than a cached diff: once per series

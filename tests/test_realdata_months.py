@@ -94,3 +94,15 @@ def test_kursk_months_headline_from_every_date(real_store, run_cli):
     ref = reference(need_shared_data() / "deepstate" / "reference_areas.csv", ("union_km2", "belgorod_km2"))
     doc = run_cli("--layers", real_store, "changes", "kursk", "--every", "month", "--json").json()
     check_headline(doc, ref)
+
+
+def test_whole_front_areas_within_0_01_km2_of_the_reference(ukraine_store, run_cli, ua_reference):
+    """Every one of the 353 layers, as `area` gives it, against the independent geodesic figure (issue 14's
+    bound; the theatre has no region, so each layer is projected about its own centroid)."""
+    r = run_cli("--layers", ukraine_store, "area", "ua", "--all", "--json")
+    assert r.exit_code == 0, r.stderr
+    rows = {d["date"]: d["total_km2"] for d in r.json()["dates"]}
+    assert sorted(rows) == sorted(ua_reference)
+    worst = max(abs(rows[d] - ua_reference[d]) for d in rows)
+    print(f"whole front: largest error against reference_areas.csv {worst:.4f} km2")
+    assert worst <= 0.01
