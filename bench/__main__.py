@@ -2,7 +2,8 @@
 beside a plain shapely loop, DuckDB spatial and PostGIS, and the 10-year growth curve.
 
     .venv/bin/python -m bench [--quick] [--layers-limit N] [--repeat N] [--out DIR] [--no-growth] [--shared DIR]
-                              [--no-front | --front-only] [--front-repeat N] [--front-points N,N,…] [--kursk-growth]
+                              [--no-front | --front-only | --growth-only] [--front-repeat N] [--front-points N,N,…]
+                              [--kursk-growth] [--ukraine DIR]
 
 Writes ``results.json``, ``results.md``, ``front_growth.png`` (and ``growth.png`` with ``--kursk-growth``) to
 ``--out`` (default ``bench/results``). The real layers are read from ``../shared/data/kursk`` (or
@@ -93,6 +94,7 @@ def main(argv=None) -> int:
     part.add_argument("--no-front", action="store_true", help="skip the whole front and its growth curve")
     part.add_argument("--front-only", action="store_true",
                       help="only the whole front and its growth curve (no Kursk tables, no animation)")
+    part.add_argument("--growth-only", action="store_true", help="only the whole front's growth curve")
     ap.add_argument("--front-repeat", type=int, default=None,
                     help=f"runs per whole-front task and way (default {FRONT_REPEAT}; --quick 1)")
     ap.add_argument("--front-points", default=None,
@@ -103,6 +105,7 @@ def main(argv=None) -> int:
     if a.layers_limit is not None and a.layers_limit < 2:
         ap.error("--layers-limit must be at least 2 (changes need a pair)")
     shared = shared_dir(a.shared)
+    a.front_only = a.front_only or a.growth_only
     if not a.front_only and not (shared / "deepstate" / "daily").is_dir():
         ap.error(f"no real data at {shared} (set --shared or $FRONTLINE_SHARED_DATA)")
     from .front import ukraine_dir
@@ -149,10 +152,11 @@ def main(argv=None) -> int:
         if not a.no_front:
             from .front import front_benchmark
 
-            t = time.perf_counter()
-            res["front"] = front_benchmark(work / "front", ukraine, limit=a.layers_limit, repeat=front_repeat,
-                                           log=log)
-            timings["front"] = time.perf_counter() - t
+            if not a.growth_only:
+                t = time.perf_counter()
+                res["front"] = front_benchmark(work / "front", ukraine, limit=a.layers_limit, repeat=front_repeat,
+                                               log=log)
+                timings["front"] = time.perf_counter() - t
             if not a.no_growth:
                 from .front_growth import growth_benchmark
 

@@ -104,7 +104,8 @@ def summarise(samples: list[dict]) -> dict:
            "process_median_s": statistics.median(x["process_s"] for x in samples),
            "peak_mb": statistics.median(x["peak_mb"] for x in samples),
            "peak_max_mb": max(x["peak_mb"] for x in samples)}
-    for k in ("bytes", "store_bytes", "internal_bytes", "current_bytes", "pairs", "gained_km2", "lost_km2"):
+    for k in ("bytes", "store_bytes", "internal_bytes", "current_bytes", "pairs", "gained_km2", "lost_km2",
+              "gained_above_noise_km2", "lost_above_noise_km2"):
         if k in samples[-1]:
             out[k] = samples[-1][k]
     return out
@@ -260,7 +261,10 @@ def markdown(front: dict) -> list[str]:
                   + "; ".join(checks) + "."]
     sums = [(WAY_NAMES[w], x) for w in ways if (x := _way(front["tasks"], "changes", w))]
     if sums:
-        lines += ["", "Changes summed over the pairs (gained / lost km²): " + "; ".join(
+        lines += ["", "Changes summed over the pairs (gained / lost km², frontline's noise slivers added back; "
+                  "above its noise threshold frontline reports "
+                  + (f"{x['gained_above_noise_km2']:,.3f} / {x['lost_above_noise_km2']:,.3f}"
+                     if (x := _way(front["tasks"], "changes", "frontline")) else "—") + "): " + "; ".join(
             f"{n} {x['gained_km2']:,.3f} / {x['lost_km2']:,.3f}" for n, x in sums) + "."]
     for w, note in front["notes"].items():
         lines.append(f"\n{WAY_NAMES[w]}: {note}.")

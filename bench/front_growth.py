@@ -76,7 +76,7 @@ def _bumps(legs: int, front_pts, rng, leg: int):
     out = []
     for k in range(1, legs + 1):
         for _ in range(BUMPS_PER_LEG):
-            start = k * leg + int(rng.integers(0, leg))
+            start = k * leg + 1 + int(rng.integers(0, leg))  # leg k: days k·leg + 1 … (k + 1)·leg
             cx, cy = front_pts[int(rng.integers(0, len(front_pts)))]
             ang = float(rng.uniform(0, 2 * math.pi))
             out.append((start, float(cx), float(cy), math.cos(ang), math.sin(ang)))

@@ -111,8 +111,16 @@ def fl_changes(args) -> dict:
     _cli(args["store"], out, "changes", THEATRE, "--json")
     s = time.perf_counter() - t
     pairs = json.loads(out.read_text())["pairs"]
-    return {"seconds": s, "pairs": len(pairs), "gained_km2": sum(p["gained_km2"] for p in pairs),
-            "lost_km2": sum(p["lost_km2"] for p in pairs)}
+    # frontline counts slivers apart as noise (geo.diff); the other ways overlay without a threshold, so the
+    # comparable figure adds the noise back: noise_net = net − gained + lost, noise gained = (noise + noise_net) / 2
+    g = lo = 0.0
+    for p in pairs:
+        noise_net = p["net_km2"] - p["gained_km2"] + p["lost_km2"]
+        g += p["gained_km2"] + (p["noise_km2"] + noise_net) / 2
+        lo += p["lost_km2"] + (p["noise_km2"] - noise_net) / 2
+    return {"seconds": s, "pairs": len(pairs), "gained_km2": g, "lost_km2": lo,
+            "gained_above_noise_km2": sum(p["gained_km2"] for p in pairs),
+            "lost_above_noise_km2": sum(p["lost_km2"] for p in pairs)}
 
 
 def fl_timeline(args) -> dict:
