@@ -17,7 +17,7 @@ def test_bench_quick_runs(shared_data, tmp_path):
     r = subprocess.run([sys.executable, "-m", "bench", "--quick", "--layers-limit", "5", "--repeat", "1",
                         "--no-animate", "--shared", str(shared_data), "--ukraine", str(ukraine_data_dir()),
                         "--out", str(out)],
-                       cwd=REPO, capture_output=True, text=True, timeout=240)
+                       cwd=REPO, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     doc = json.loads((out / "results.json").read_text())
     assert doc["schema"] == "frontline.bench/v1"
