@@ -177,6 +177,11 @@ def main(argv=None) -> int:
         pngs.append(front_plot(res["front_growth"], a.out / "front_growth.png"))
     sys.stdout.write(md.read_text())
     log(f"wrote {', '.join(str(p) for p in (j, md, *pngs))} in {res['elapsed_s']:.0f} s")
+    failed = [f"{p['dates']} dates {k}" for p in res.get("front_growth", {}).get("points", [])
+              for k, x in p["ways"].items() if "failed" in x]
+    if failed:
+        log("failed: " + ", ".join(failed))
+        return 1
     return 0
 
 

@@ -31,7 +31,9 @@ folder, ``area --all`` and ``changes`` cold (no result cache), ``timeline --asse
 page bytes) and the store's bytes; beside them the plain shapely loop and DuckDB spatial on area and changes
 (:mod:`bench.front_work`), each one process, one run per point. The other ways are **capped**: a way whose time,
 extrapolated linearly from its last point, would pass :data:`CAP_S` seconds is not run at the larger points
-(marked ``capped`` in the table). frontline is never capped.
+(marked ``capped`` in the table; a single point is never capped, having no last point). frontline is never
+capped. A measurement that fails is recorded (``failed`` with the error's end) and the run goes on; ``python -m
+bench`` then exits 1 after writing the results.
 """
 
 from __future__ import annotations
@@ -220,7 +222,7 @@ def growth_benchmark(work: Path, ukraine: Path, *, points=POINTS, limit: int | N
             if way != "frontline" and key in last:
                 prev_n, prev_s = last[key]
                 if prev_s * n / prev_n > CAP_S:
-                    p["ways"][key] = {"capped": f"{prev_s:.0f} s at {prev_n:,} dates, so over {CAP_S:.0f} s here"}
+                    p["ways"][key] = {"capped": f"{prev_s:.1f} s at {prev_n:,} dates, so over {CAP_S:.0f} s here"}
                     continue
             if task == "import":
                 args = {"folder": str(folder), "dest": str(store)}
@@ -231,7 +233,12 @@ def growth_benchmark(work: Path, ukraine: Path, *, points=POINTS, limit: int | N
                 clear_cache(store)
                 env = NO_CACHE
             t = time.perf_counter()
-            r = measure(task, way, args, env=env)
+            try:
+                r = measure(task, way, args, env=env)
+            except RuntimeError as exc:  # recorded, not raised: the other points and ways still run
+                p["ways"][key] = {"failed": str(exc)[-1500:]}
+                log(f"  {n:,} dates {key}: FAILED\n{exc}")
+                continue
             r.pop("areas", None)
             p["ways"][key] = r
             last[key] = (n, r["seconds"])
@@ -265,7 +272,8 @@ def markdown(g: dict) -> list[str]:
         cells = []
         for k in LABELS:
             x = p["ways"].get(k, {})
-            cells.append("capped" if "capped" in x else "skipped" if "skipped" in x or not x else
+            cells.append("capped" if "capped" in x else "**failed**" if "failed" in x else
+                         "skipped" if "skipped" in x or not x else
                          f"{x['seconds']:.2f} s, {x['peak_mb']:.0f} MB")
         imp, tl = p["ways"].get("import/frontline", {}), p["ways"].get("timeline/frontline", {})
         lines.append(f"| {p['dates']:,} | {p['input_bytes'] / 1e6:.1f} MB | " + " | ".join(cells) + " | "
