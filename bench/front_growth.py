@@ -111,12 +111,9 @@ def _ring_text(coords) -> str:
 
 def layer_text(name: str, geom) -> str:
     """A layer in the real files' layout (OGR's GeoJSON: name, crs, one feature without properties)."""
-    import shapely
-
     polys = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
     body = ", ".join("[ " + ", ".join(_ring_text(r.coords) for r in (p.exterior, *p.interiors)) + " ]"
                      for p in polys if not p.is_empty)
-    assert shapely.get_type_id(geom) in (3, 6)
     return ('{\n"type": "FeatureCollection",\n'
             f'"name": "{name}",\n'
             '"crs": { "type": "name", "properties": { "name": "urn:ogc:def:crs:OGC:1.3:CRS84" } },\n'
