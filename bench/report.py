@@ -17,6 +17,8 @@ def _mb(b: float) -> str:
 
 def verdicts(res: dict) -> list[dict]:
     out = []
+    if "real" not in res:  # --front-only: the whole front carries its own targets
+        return out
     for row in res["real"]["tasks"]:
         if row["task"] not in TARGETS:
             continue
@@ -34,10 +36,29 @@ def verdicts(res: dict) -> list[dict]:
 
 
 def markdown(res: dict) -> str:
-    real, m = res["real"], res["machine"]
+    m = res["machine"]
     lines = [f"Measured {res['date']} on {m['cpu']} ({m['cores']} cores, {m['memory']}), {m['os']}; Python "
              f"{m['python']}, shapely {m['shapely']} (GEOS {m['geos']}), pyproj {m['pyproj']} (PROJ {m['proj']}), "
-             f"geopandas {m['geopandas']}, folium {m['folium']}.",
+             f"geopandas {m['geopandas']}, folium {m['folium']}"
+             + (f", DuckDB {m['duckdb']}" if m.get("duckdb") else "") + "; the whole run took "
+             f"{res['elapsed_s'] / 60:.1f} min (" + ", ".join(f"{k} {v / 60:.1f}" for k, v in
+                                                         res.get("elapsed_parts_s", {}).items()) + ")."]
+    if "real" in res:
+        lines += kursk_markdown(res)
+    if res.get("front"):
+        from .front import markdown as front_markdown
+
+        lines += front_markdown(res["front"])
+    if res.get("front_growth"):
+        from .front_growth import markdown as growth_markdown
+
+        lines += growth_markdown(res["front_growth"]) + ["", "![growth of the whole front](front_growth.png)"]
+    return "\n".join(lines) + "\n"
+
+
+def kursk_markdown(res: dict) -> list[str]:
+    real = res["real"]
+    lines = ["", "### Kursk: frontline against the notebook way", "",
              f"{real['layers']} real daily layers ({real['first']} to {real['last']}); medians of "
              f"{real['repeat']} runs per way, the two ways alternating, each run a fresh process with its "
              "libraries already imported (as in a notebook kernel); peak = that process's maximum resident memory.",
@@ -81,12 +102,12 @@ def markdown(res: dict) -> str:
         from .animate import markdown as animate_markdown
 
         lines += animate_markdown(res["animate"])
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def write(res: dict, out: Path) -> tuple[Path, Path]:
     out.mkdir(parents=True, exist_ok=True)
-    doc = {"schema": SCHEMA, **res, "targets": verdicts(res)}
+    doc = {"schema": SCHEMA, **res, "targets": verdicts(res) + (res["front"]["targets"] if res.get("front") else [])}
     j = out / "results.json"
     j.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
     md = out / "results.md"
