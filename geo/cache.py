@@ -8,7 +8,7 @@ a hit, so that a corrupted version is refused even when its result is cached. Wr
 (a read-only store just does not cache).
 
 This is the folder store's cache; a store hands out its own through ``store.result_cache(theatre, kind)`` (the
-PostGIS store keeps the same entries, under the same keys, in a table: ``geo.pgstore.TableCache``).
+PostGIS store keeps the same entries, under the same keys, in a table: ``geo.store.postgis.TableCache``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ import hashlib
 import json
 import os
 
-from .store import META, Store, _atomic_write
+from .store.files import _atomic_write
+
+META = ".frontline"
 
 #: Bump when a cached computation changes its results or their shape (3: a diff summary holds its content only,
 #: never the dates and versions of the call that computed it; each call sets its own).
@@ -26,7 +28,7 @@ CACHE_VERSION = "3"
 
 
 class ResultCache:
-    def __init__(self, store: Store, theatre: str, kind: str):
+    def __init__(self, store, theatre: str, kind: str):
         self.path = store.theatre_dir(theatre) / META / "cache" / f"{kind}-v{CACHE_VERSION}.json"
         self._data: dict | None = None
         self._dirty = False

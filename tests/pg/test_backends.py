@@ -132,7 +132,7 @@ def test_copy_refuses_a_different_history(location, tmp_path):
 # ---- PostGIS only: the tables ---------------------------------------------------------------------------------------
 @pytest.fixture
 def pg(pg_location):
-    from geo.pgstore import PgStore
+    from geo.store.postgis import PgStore
 
     s = PgStore(pg_location)
     s.init(THEATRE)
@@ -236,7 +236,7 @@ def test_geometry_is_postgis_in_4326(pg):
 
 
 def test_server_down_is_a_temporary_error():
-    from geo.pgstore import PgStore, StoreUnavailable
+    from geo.store.postgis import PgStore, StoreUnavailable
 
     s = PgStore("postgresql://nobody@127.0.0.1:1/none")
     with pytest.raises(StoreUnavailable) as exc:
@@ -270,7 +270,7 @@ def test_a_read_only_role_reads_and_is_refused_writing(pg, tmp_path, run_cli):
 
 
 def _first_use(location, k):
-    from geo.pgstore import PgStore
+    from geo.store.postgis import PgStore
     from geo.theatre import Status, Theatre
 
     s = PgStore(location)

@@ -56,7 +56,7 @@ import os
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .errors import (
+from ..errors import (
     MISSING_RESOURCE,
     TEMPORARY,
     CorruptStore,
@@ -66,17 +66,9 @@ from .errors import (
     MissingResource,
     NotFound,
 )
-from .store import (
-    DEFAULT_LOCK_TIMEOUT,
-    BaseStore,
-    LogEntry,
-    VerifyReport,
-    _Writer,
-    check_entries,
-    format_timestamp,
-    sha256,
-)
-from .theatre import Theatre, check_name, check_relative_path
+from ..theatre import Theatre, check_name, check_relative_path
+from .base import DEFAULT_LOCK_TIMEOUT, BaseStore, LogEntry, VerifyReport, _Writer
+from .log import check_entries, format_timestamp, sha256
 
 #: Bump with any change to SCHEMA; a store at another version is refused rather than misread.
 SCHEMA_VERSION = "1"
@@ -568,7 +560,7 @@ class TableCache:
     """The folder's ResultCache as rows of ``result_cache``: same keys, never stale, a bad row ignored."""
 
     def __init__(self, store: PgStore, theatre: str, kind: str):
-        from .cache import CACHE_VERSION
+        from ..cache import CACHE_VERSION
 
         self.store, self.theatre, self.kind = store, theatre, f"{kind}-v{CACHE_VERSION}"
         self._data: dict | None = None

@@ -1,0 +1,302 @@
+"""The folder backend (:class:`Store`), the default.
+
+Two backends behind one interface (:class:`BaseStore`): a folder (:class:`Store`, the default, described here)
+and PostgreSQL with PostGIS (:class:`geo.store.postgis.PgStore`, for a desk of editors writing at once; see
+``docs/postgis.md``). :func:`default_store` picks one from ``--layers`` / ``$FRONTLINE_LAYERS``: a
+``postgresql://`` URL is PostGIS, anything else a folder. Both keep the same log entries, hash the same canonical
+bytes and number, stamp and chain entries with the same code (:meth:`BaseStore.record_many`), so a theatre copied
+between them (:func:`copy_theatre`) keeps its hashes.
+
+Layout of a store folder (default ``./layers``; ``--layers DIR`` or ``$FRONTLINE_LAYERS``)::
+
+    layers/
+      kursk/
+        theatre.toml                      settings (geo.theatre)
+        2024-08-24.geojson                the current version of that date: plain RFC 7946 GeoJSON
+        context/…                         optional context files named in theatre.toml
+        .frontline/
+          log.jsonl                       append-only log, one JSON object a line
+          objects/ab/ab12….geojson        every version ever recorded, named by its sha256
+          lock                            the writers' lock (flock)
+          cache/                          derived results keyed by content hash (safe to delete)
+
+A version's bytes are the canonical serialisation of its layer (:func:`canonical_bytes`: sorted keys, no
+whitespace, UTF-8, shortest round-trip floats, one trailing newline); its id is the sha256 of those bytes. The
+current file of a date holds exactly the bytes of the date's latest version.
+
+Log entry fields: ``seq`` (1, 2, … over the theatre), ``date``, ``version`` (1, 2, … per date), ``sha256``,
+``recorded_at`` (UTC, ``YYYY-MM-DDTHH:MM:SS.ffffffZ``, strictly increasing), ``source``, ``note``,
+``recorded_by``, ``features``, ``prev``: the sha256 of the previous log line, so that an edited or removed line
+breaks the chain, and ``check``: the sha256 of the entry's other fields, so that a changed byte shows even in the
+last line. (These catch accidents and careless edits; they are not signatures against a forger who rewrites the
+whole log.)
+
+Writing (:meth:`Store.record`, :meth:`Store.record_many` for a whole import), under an exclusive ``flock`` on
+``.frontline/lock``:
+
+1. each object is written to a temporary file, fsynced and renamed into ``objects/`` (then the folder is fsynced);
+2. the log is rewritten whole to a temporary file with the new line appended, fsynced and renamed over
+   ``log.jsonl``: **this rename is the commit**;
+3. the current file of each date is replaced the same way.
+
+A kill before step 2 leaves at most an unreferenced object (``verify`` mentions it; it costs nothing). A kill
+between steps 2 and 3 leaves a current file that still holds the previous version of its date (or none): every
+later write, and ``verify``, first rolls such files forward from the log (:meth:`Store.recover`). A current file
+whose bytes match no recorded version was edited by hand: it is never overwritten, and ``verify`` reports it.
+
+Reads never take the lock: the log is replaced atomically, objects never change. Every object read is
+re-hashed; a mismatch raises :class:`~geo.errors.CorruptStore` instead of returning wrong data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import os
+import re
+import time
+from pathlib import Path
+
+from ..errors import CorruptStore, InvalidInput, LockTimeout, NotFound
+from ..theatre import Theatre, check_name, check_relative_path
+from .base import DEFAULT_LOCK_TIMEOUT, BaseStore, LogEntry, VerifyReport, _Writer
+from .files import _atomic_write
+from .log import _last_line, _parse_log, sha256
+
+META = ".frontline"
+LOG = "log.jsonl"
+
+
+class Store(BaseStore):
+    """A folder of theatres (the default backend). Cheap to create; nothing is read until asked.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from geo.theatre import Theatre, Status
+    >>> store = Store(tempfile.mkdtemp())
+    >>> store.init(Theatre("demo", "Demo", (Status("held", "Held", "#112233"),)))
+    >>> empty = {"type": "FeatureCollection", "features": []}
+    >>> store.record("demo", "2024-08-06", empty, source="nothing held yet").created
+    True
+    >>> store.record("demo", "2024-08-06", empty).created   # same content: nothing new
+    False
+    >>> store.read("demo", "2024-08-06").collection
+    {'features': [], 'type': 'FeatureCollection'}
+    """
+
+    def __init__(self, root, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+        self.root = Path(root)
+        self.location = str(self.root)
+        self.lock_timeout = lock_timeout
+        self._log_cache: dict[str, tuple[tuple, list[LogEntry]]] = {}
+        self._theatre_cache: dict[str, tuple[tuple, Theatre]] = {}
+
+    # ---- theatres ---------------------------------------------------------------------------------------
+    def theatre_dir(self, name: str) -> Path:
+        return self.root / check_name(name)
+
+    def theatres(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if (p / "theatre.toml").is_file())
+
+    def init(self, theatre: Theatre, *, files: dict[str, bytes] | None = None, toml: str | None = None) -> None:
+        """Create a theatre folder with the files it names and then its ``theatre.toml``; refuse if it exists."""
+        d = self.theatre_dir(theatre.name)
+        if (d / "theatre.toml").exists():
+            raise InvalidInput(f"theatre {theatre.name!r} already exists in {self.root}")
+        (d / META / "objects").mkdir(parents=True, exist_ok=True)
+        for rel, data in (files or {}).items():
+            _atomic_write(d / check_relative_path(rel, "context"), data)
+        _atomic_write(d / "theatre.toml", (theatre.to_toml() if toml is None else toml).encode())
+
+    def theatre(self, name: str) -> Theatre:
+        path = self.theatre_dir(name) / "theatre.toml"
+        try:
+            st = path.stat()
+            key = (st.st_mtime_ns, st.st_size, st.st_ino)
+            cached = self._theatre_cache.get(name)
+            if cached and cached[0] == key:
+                return cached[1]
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            known = ", ".join(self.theatres()) or "none"
+            raise NotFound(f"no theatre {name!r} in {self.root} (theatres: {known})") from None
+        t = Theatre.from_toml(text, name)
+        self._theatre_cache[name] = (key, t)
+        return t
+
+    def theatre_toml(self, name: str) -> str:
+        self.theatre(name)
+        return (self.theatre_dir(name) / "theatre.toml").read_text(encoding="utf-8")
+
+    def theatre_file(self, name: str, rel: str) -> bytes:
+        path = self.theatre_dir(name) / check_relative_path(rel, "context")
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise NotFound(f"{path}: file not found") from None
+
+    def file_where(self, name: str, rel: str) -> str:
+        return str(self.theatre_dir(name) / rel)
+
+    def update_settings(self, name: str, theatre: Theatre, files: dict[str, bytes] | None = None) -> None:
+        d = self.theatre_dir(name)
+        with self.lock(name):
+            for rel, data in (files or {}).items():
+                _atomic_write(d / check_relative_path(rel, "context"), data)
+            _atomic_write(d / "theatre.toml", theatre.to_toml().encode())
+
+    def context_path(self, name: str, kind: str) -> Path | None:
+        """Path of a context file named in theatre.toml (``border``, ``outlines``, ``settlements``, ``events``)."""
+        t = self.theatre(name)
+        rel = t.context.get(kind)
+        if rel is None:
+            return None
+        return self.theatre_dir(name) / check_relative_path(rel, kind)
+
+    def result_cache(self, name: str, kind: str):
+        from ..cache import ResultCache
+
+        return ResultCache(self, name, kind)
+
+    # ---- the log ----------------------------------------------------------------------------------------
+    def _log_path(self, name: str) -> Path:
+        return self.theatre_dir(name) / META / LOG
+
+    def log(self, name: str) -> list[LogEntry]:
+        """Every log entry of a theatre, oldest first. Raises CorruptStore on an unreadable log."""
+        self.theatre(name)  # NotFound for an unknown theatre
+        path = self._log_path(name)
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return []
+        key = (st.st_mtime_ns, st.st_size, st.st_ino)
+        cached = self._log_cache.get(name)
+        if cached and cached[0] == key:
+            return cached[1]
+        entries, problems = _parse_log(path.read_bytes())
+        if problems:
+            raise CorruptStore(f"theatre {name!r}: the log is corrupt ({problems[0]}); run 'frontline verify {name}'")
+        self._log_cache[name] = (key, entries)
+        return entries
+
+    # ---- reading objects --------------------------------------------------------------------------------
+    def object_path(self, name: str, digest: str) -> Path:
+        if not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise CorruptStore(f"invalid object id {digest!r}")
+        return self.theatre_dir(name) / META / "objects" / digest[:2] / f"{digest}.geojson"
+
+    def object_bytes(self, name: str, digest: str) -> bytes:
+        """The bytes of a stored version, re-hashed; CorruptStore if missing or altered."""
+        path = self.object_path(name, digest)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise CorruptStore(f"theatre {name!r}: version {digest[:12]} is missing from the store; "
+                               f"run 'frontline verify {name}'") from None
+        if sha256(data) != digest:
+            raise CorruptStore(f"theatre {name!r}: version {digest[:12]} is corrupted (its hash does not match); "
+                               f"refusing to use it; run 'frontline verify {name}'")
+        return data
+
+    # ---- writing ----------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self, name: str):
+        """Hold the theatre's exclusive writer lock (flock), waiting up to ``lock_timeout`` seconds."""
+        meta = self.theatre_dir(name) / META
+        meta.mkdir(parents=True, exist_ok=True)
+        fd = os.open(meta / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + self.lock_timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if time.monotonic() > deadline:
+                        raise LockTimeout(f"theatre {name!r}: another writer held the lock for "
+                                          f"{self.lock_timeout:g} s; try again") from None
+                    time.sleep(0.01)
+            yield
+        finally:
+            os.close(fd)  # closing releases the flock
+
+    @contextlib.contextmanager
+    def _writing(self, name: str):
+        with self.lock(name):
+            self.recover(name)
+            entries = list(self.log(name))
+            log_path = self._log_path(name)
+            old = log_path.read_bytes() if log_path.exists() else b""
+            yield _FolderWriter(self, name, entries, old)
+
+    def recover(self, name: str) -> list[str]:
+        """Roll current files forward to the log after an interrupted write; return what was done.
+
+        Only a current file that is absent or holds an *earlier recorded version of its date* is rewritten. Call
+        with the lock held (``record`` and ``verify`` do).
+        """
+        done = []
+        path = self._log_path(name)
+        if not path.exists():
+            return done
+        entries, problems = _parse_log(path.read_bytes())
+        if problems:
+            return done
+        by_date: dict[str, list[LogEntry]] = {}
+        for e in entries:
+            by_date.setdefault(e.date, []).append(e)
+        for date, es in by_date.items():
+            cur = self.theatre_dir(name) / f"{date}.geojson"
+            want = es[-1].sha256
+            try:
+                have = sha256(cur.read_bytes())
+            except FileNotFoundError:
+                have = None
+            if have == want:
+                continue
+            if have is None or have in {e.sha256 for e in es[:-1]}:
+                try:
+                    data = self.object_bytes(name, want)
+                except CorruptStore:
+                    continue
+                _atomic_write(cur, data)
+                done.append(f"{date}: current file rolled forward to version {es[-1].version}")
+        return done
+
+    def verify(self, name: str) -> VerifyReport:
+        from .verify import _verify_folder
+
+        return _verify_folder(self, name)
+
+
+class _FolderWriter(_Writer):
+    """Steps 1-3 of the folder's write, under its flock: objects, then the log's rename (the commit), currents."""
+
+    def __init__(self, store: Store, name: str, entries: list[LogEntry], old: bytes):
+        self.store, self.name, self.entries, self.old = store, name, entries, old
+        self.last_line = _last_line(old)
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+    def commit(self, new: list[LogEntry], objects: dict[str, bytes]) -> None:
+        store, name = self.store, self.name
+        for digest, data in objects.items():
+            obj = store.object_path(name, digest)
+            if not (obj.exists() and sha256(obj.read_bytes()) == digest):
+                obj.parent.mkdir(parents=True, exist_ok=True)
+                _atomic_write(obj, data)
+        _atomic_write(store._log_path(name), self.old + b"".join(e.line() for e in new))  # the commit point
+        currents = {e.date: e.sha256 for e in new}
+        for date, digest in currents.items():
+            data = objects[digest] if digest in objects else store.object_bytes(name, digest)
+            _atomic_write(store.theatre_dir(name) / f"{date}.geojson", data)
+
