@@ -9,8 +9,8 @@ import hashlib
 import json
 
 from .area import METHOD, areas_by_region, series_areas, theatre_centre
-from .cache import ResultCache
 from .dates import in_range
+from .results import ResultCache, results_cache
 from .store import BaseStore, parse_date
 
 
@@ -60,7 +60,7 @@ def entry_areas(store: BaseStore, theatre: str, entries: list, *, by_region: boo
 
         rkey = hashlib.sha256(json.dumps({k: shapely.to_wkt(v, rounding_precision=9) for k, v in
                                           sorted(regions.items())}).encode()).hexdigest()[:16]
-    cache = store.result_cache(theatre, "area")
+    cache = results_cache(store, theatre, "area")
     out: list[dict | None] = [None] * len(entries)
     todo = []
     for i, e in enumerate(entries):
@@ -150,7 +150,7 @@ def compute_diff(store: BaseStore, theatre: str, date_a: str, date_b: str, *, as
         skey = memo[("settlements", id(settlements))] = _settlements_key(settlements)
     key = f"{ea.sha256}|{eb.sha256}|{min_area!r}|{tol!r}|{vocab}|{skey}"
     own_cache = cache is None
-    cache = cache or store.result_cache(theatre, "diff")
+    cache = cache or results_cache(store, theatre, "diff")
     hit = None if with_features else cache.get(key)
     if hit is not None:
         store.object_bytes(theatre, ea.sha256)  # re-hash both versions: never a figure from a corrupted one
@@ -210,7 +210,7 @@ def compute_changes(store: BaseStore, theatre: str, *, start: str | None = None,
     every_date = [d for d in all_dates if lo <= d <= hi]
     areas = compute_areas(store, theatre, every_date, as_of=as_of)
     settlements = load_settlements(store, theatre)
-    cache = store.result_cache(theatre, "diff")
+    cache = results_cache(store, theatre, "diff")
     pairs_iter = list(zip(points, points[1:], strict=False))
     if progress is not None:
         pairs_iter = progress(pairs_iter)
@@ -318,7 +318,7 @@ def compute_feed(store: BaseStore, theatre: str, *, as_of: str | None = None, ba
         todo.append((e, prev))
         seen[e.date] = e.sha256
     items, changes, prepared = [], {}, {}
-    cache = store.result_cache(theatre, "diff")
+    cache = results_cache(store, theatre, "diff")
     totals = {e.sha256: row["total_km2"] for e, row in zip(entries, entry_areas(store, theatre, entries),
                                                             strict=True)}
     for e, prev in (progress(list(reversed(todo))) if progress else reversed(todo)):

@@ -206,3 +206,30 @@ def test_concurrent_writers_all_land(store):
     assert len(s.log("demo")) == 30
     assert all(len(s.history("demo", f"2024-09-{k + 1:02d}")) == 10 for k in range(3))
     assert verify(s, "demo").ok
+
+
+def test_results_cache_lives_where_its_docstring_says(tmp_path, monkeypatch):
+    """geo.results decides where results go: $FRONTLINE_CACHE_DIR, else the folder's theatre, else (PostGIS) a
+    per-user folder named by the URL without its password."""
+    from geo.results import cache_dir, results_cache
+    from geo.store.postgis import PgStore
+
+    monkeypatch.delenv("FRONTLINE_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    folder = Store(tmp_path / "layers")
+    assert cache_dir(folder, "demo") == tmp_path / "layers" / "demo" / ".frontline" / "cache"
+    a = cache_dir(PgStore("postgresql://ed:secret@db/desk"), "demo")
+    b = cache_dir(PgStore("postgresql://ed:other@db/desk"), "demo")
+    c = cache_dir(PgStore("postgresql://ed@db/desk?schema=two"), "demo")
+    assert a == b != c and a.parent.parent == tmp_path / "xdg" / "frontline" and "secret" not in str(a)
+    monkeypatch.setenv("FRONTLINE_CACHE_DIR", str(tmp_path / "c"))
+    assert cache_dir(folder, "demo") == cache_dir(PgStore("postgresql://db/x"), "demo") == tmp_path / "c" / "demo"
+    cache = results_cache(folder, "demo", "area")
+    cache.put("k", {"v": 1})
+    cache.save()
+    assert results_cache(folder, "demo", "area").get("k") == {"v": 1}
+    monkeypatch.setenv("FRONTLINE_NO_CACHE", "1")
+    cache = results_cache(folder, "demo", "area")
+    cache.put("k2", 2)
+    cache.save()
+    assert results_cache(folder, "demo", "area").get("k2") is None

@@ -73,7 +73,7 @@ class BaseStore(abc.ABC):
 
     A backend implements the primitives (abstract below): the theatres and their settings files, the log, the
     stored bytes of a version, a *writer* (:meth:`_writing`: the theatre's exclusive write lock or transaction,
-    with the log as it stands under it), :meth:`verify` and :meth:`result_cache`. Everything else (as-of reads,
+    with the log as it stands under it) and :meth:`verify`. Everything else (as-of reads,
     history, record with its version numbering and hash chain, appending copied history) is written once here,
     so both backends number, stamp and chain entries with the same code and hash the same canonical bytes.
     """
@@ -130,10 +130,6 @@ class BaseStore(abc.ABC):
     @abc.abstractmethod
     def verify(self, name: str) -> VerifyReport:
         """Re-hash every version and check the log and the stored data against each other."""
-
-    @abc.abstractmethod
-    def result_cache(self, name: str, kind: str):
-        """A cache of derived results keyed by content hash (``get``, ``put``, ``save``); see geo.cache."""
 
     # ---- settings files -------------------------------------------------------------------------------------
     def theatre_files(self, name: str) -> dict[str, bytes]:

@@ -18,7 +18,7 @@ Layout of a store folder (default ``./layers``; ``--layers DIR`` or ``$FRONTLINE
           log.jsonl                       append-only log, one JSON object a line
           objects/ab/ab12….geojson        every version ever recorded, named by its sha256
           lock                            the writers' lock (flock)
-          cache/                          derived results keyed by content hash (safe to delete)
+          cache/                          results cache of geo.results, not the store's (safe to delete)
 
 A version's bytes are the canonical serialisation of its layer (:func:`canonical_bytes`: sorted keys, no
 whitespace, UTF-8, shortest round-trip floats, one trailing newline); its id is the sha256 of those bytes. The
@@ -157,11 +157,6 @@ class Store(BaseStore):
         if rel is None:
             return None
         return self.theatre_dir(name) / check_relative_path(rel, kind)
-
-    def result_cache(self, name: str, kind: str):
-        from ..cache import ResultCache
-
-        return ResultCache(self, name, kind)
 
     # ---- the log ----------------------------------------------------------------------------------------
     def _log_path(self, name: str) -> Path:

@@ -26,9 +26,7 @@ Schema (``SCHEMA`` below is the DDL itself):
 - views ``current_features`` (each date's latest version, as a map layer: ``gid``, theatre, date, version,
   status, properties, geom) and ``version_features`` (every version in the log, with its seq and recorded_at):
   what QGIS and other tools open directly;
-- ``result_cache(theatre, kind, key, value, sha256)``: derived results keyed by content hashes (the area and diff
-  figures), the table twin of the folder's ``.frontline/cache`` and as safe to empty; a row whose checksum fails is
-  ignored.
+- (schema 1 also had a ``result_cache`` table: the results cache has left the store, see :mod:`geo.results`.)
 
 Triggers refuse UPDATE, DELETE and TRUNCATE on ``versions``, ``log`` and ``features``: versions are immutable and
 the log append-only for every role short of one that drops the triggers (the chain and checksums then still show
@@ -50,9 +48,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
-import os
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -132,15 +128,6 @@ CREATE TABLE IF NOT EXISTS features (
     FOREIGN KEY (theatre, sha256) REFERENCES versions (theatre, sha256)
 );
 CREATE INDEX IF NOT EXISTS features_geom_idx ON features USING gist (geom);
-
-CREATE TABLE IF NOT EXISTS result_cache (
-    theatre text NOT NULL,
-    kind text NOT NULL,
-    key text NOT NULL,
-    value text NOT NULL,
-    sha256 char(64) NOT NULL,
-    PRIMARY KEY (theatre, kind, key)
-);
 
 CREATE OR REPLACE FUNCTION frontline_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -371,10 +358,6 @@ class PgStore(BaseStore):
                     (name, check_relative_path(rel, "context"), data))
             self.conn.execute("UPDATE theatres SET toml = %s WHERE name = %s", (theatre.to_toml(), name))
 
-    @_converting
-    def result_cache(self, name: str, kind: str):
-        return TableCache(self, name, kind)
-
     # ---- the log ------------------------------------------------------------------------------------------------
     def _log_rows(self, name: str, cur=None) -> list[LogEntry]:
         rows = (cur or self.conn).execute(
@@ -554,49 +537,3 @@ def _entry(r) -> LogEntry:
     return LogEntry(seq=seq, date=date.isoformat(), version=version, sha256=digest,
                     recorded_at=format_timestamp(recorded_at), source=source, note=note, recorded_by=recorded_by,
                     features=features, prev=prev, check=check)
-
-
-class TableCache:
-    """The folder's ResultCache as rows of ``result_cache``: same keys, never stale, a bad row ignored."""
-
-    def __init__(self, store: PgStore, theatre: str, kind: str):
-        from ..cache import CACHE_VERSION
-
-        self.store, self.theatre, self.kind = store, theatre, f"{kind}-v{CACHE_VERSION}"
-        self._data: dict | None = None
-        self._new: dict = {}
-
-    def _load(self) -> dict:
-        if self._data is None:
-            self._data = {}
-            rows = self.store.conn.execute("SELECT key, value, sha256 FROM result_cache WHERE theatre = %s "
-                                           "AND kind = %s", (self.theatre, self.kind)).fetchall()
-            for key, value, digest in rows:
-                if _cache_digest(key, value) == digest:
-                    with contextlib.suppress(ValueError):
-                        self._data[key] = json.loads(value)
-        return self._data
-
-    def get(self, key: str):
-        return self._load().get(key)
-
-    def put(self, key: str, value) -> None:
-        self._load()[key] = value
-        self._new[key] = value
-
-    def save(self) -> None:
-        if not self._new or os.environ.get("FRONTLINE_NO_CACHE"):
-            return
-        rows = []
-        for key, value in self._new.items():
-            text = json.dumps(value, sort_keys=True, separators=(",", ":"))
-            rows.append((self.theatre, self.kind, key, text, _cache_digest(key, text)))
-        psycopg = _psycopg()
-        with contextlib.suppress(psycopg.Error), self.store.conn.transaction(), self.store.conn.cursor() as cur:
-            cur.executemany("INSERT INTO result_cache (theatre, kind, key, value, sha256) VALUES "
-                            "(%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", rows)
-        self._new = {}
-
-
-def _cache_digest(key: str, value: str) -> str:
-    return hashlib.sha256(f"{key}\n{value}".encode()).hexdigest()
