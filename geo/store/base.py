@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ..errors import CorruptStore, InvalidInput, NoLayerOnDate, NotFound
 from ..theatre import Theatre, check_relative_path
 from .log import LogEntry, _parse_stamp, canonical_bytes, format_timestamp, parse_date, parse_timestamp, sha256
+from .packs import LayerShapes, read_blob, shapes_blob, shapes_by_parsing
 
 DEFAULT_LOCK_TIMEOUT = 60.0
 
@@ -122,6 +123,12 @@ class BaseStore(abc.ABC):
     @abc.abstractmethod
     def object_bytes(self, name: str, digest: str) -> bytes:
         """The bytes of a stored version, re-hashed; CorruptStore if missing or altered."""
+
+    @abc.abstractmethod
+    def shape_form(self, name: str, digest: str) -> bytes | None:
+        """The binary form of a stored version (:mod:`geo.store.packs`), or None where the version has none (it
+        was written before binary forms existed). CorruptStore where the stored form is damaged.
+        """
 
     @abc.abstractmethod
     def _writing(self, name: str) -> contextlib.AbstractContextManager[_Writer]:
@@ -275,6 +282,36 @@ class BaseStore(abc.ABC):
         return Layer(name, e.date, e.version, e.sha256, e.recorded_at, e.source, e.note, e.recorded_by,
                      json.loads(data))
 
+    def shapes(self, name: str, entry: LogEntry) -> LayerShapes:
+        """The features of the version ``entry`` names as shapely geometries and property dicts.
+
+        Read from the version's binary form (its own hash checked, and in a folder the pack's): no GeoJSON is
+        parsed. A version without one (an older store) is parsed from its GeoJSON object, re-hashed.
+        """
+        blob = self.shape_form(name, entry.sha256)
+        if blob is None:
+            return shapes_by_parsing(entry, self.object_bytes(name, entry.sha256))
+        try:
+            return read_blob(entry, blob)
+        except CorruptStore as exc:
+            raise CorruptStore(f"theatre {name!r}: {exc}; refusing to use it; run 'frontline verify {name}'") from None
+
+    def storage_order(self, name: str, entries) -> list[LogEntry]:
+        """``entries`` in the order reads are cheapest (the folder: pack by pack); here, as given."""
+        return list(entries)
+
+    def iter_shapes(self, name: str, entries):
+        """:meth:`shapes` of each entry, in storage order (:meth:`storage_order`: for a store written date by date,
+        date order), one at a time: each pack is decompressed once and at most one is held.
+        """
+        for e in self.storage_order(name, entries):
+            yield self.shapes(name, e)
+
+    def iter_layers(self, name: str, entries):
+        """The :class:`Layer` of each entry (parsed GeoJSON), in storage order, one at a time."""
+        for e in self.storage_order(name, entries):
+            yield self._layer(name, e)
+
     def read_all(self, name: str, *, as_of: str | None = None, dates=None) -> list[Layer]:
         latest = self.latest(name, as_of=as_of)
         wanted = latest if dates is None else {d: latest[d] for d in dates if d in latest}
@@ -306,8 +343,7 @@ class BaseStore(abc.ABC):
         for date, collection, source, note in items:
             date = parse_date(date)
             data = canonical_bytes(collection)
-            prepared.append((date, data, sha256(data), str(source or ""), str(note or ""),
-                             len(collection.get("features", []))))
+            prepared.append((date, data, sha256(data), str(source or ""), str(note or ""), collection))
         who = str(recorded_by if recorded_by is not None else _user())
         with self._writing(name) as w:
             entries = list(w.entries)
@@ -319,13 +355,17 @@ class BaseStore(abc.ABC):
                 now = _parse_stamp(stamp)
             else:
                 now = w.now()
-            results, new, objects = [], [], {}
+            results, new, objects, blobs = [], [], {}, {}
             prev_line = w.last_line
-            for date, data, digest, source, note, nfeat in prepared:
-                same_date = [e for e in entries if e.date == date]
+            by_date: dict[str, list[LogEntry]] = {}  # one pass, not a scan of the log per item
+            for e in entries:
+                by_date.setdefault(e.date, []).append(e)
+            for date, data, digest, source, note, collection in prepared:
+                same_date = by_date.setdefault(date, [])
                 if same_date and same_date[-1].sha256 == digest:
                     results.append(RecordResult(same_date[-1], False))
                     continue
+                nfeat = len(collection.get("features", []))
                 stamp = format_timestamp(now)
                 if entries and stamp <= entries[-1].recorded_at:  # keep the log strictly ordered
                     stamp = format_timestamp(_parse_stamp(entries[-1].recorded_at) + dt.timedelta(microseconds=1))
@@ -334,12 +374,15 @@ class BaseStore(abc.ABC):
                                  recorded_at=stamp, source=source, note=note, recorded_by=who, features=nfeat,
                                  prev=sha256(prev_line)).sealed()
                 entries.append(entry)
+                same_date.append(entry)
                 new.append(entry)
                 prev_line = entry.line()
-                objects[digest] = data
+                if digest not in objects:
+                    objects[digest] = data
+                    blobs[digest] = shapes_blob(digest, collection)
                 results.append(RecordResult(entry, True))
             if new:
-                w.commit(new, objects)
+                w.commit(new, objects, blobs)
             return results
 
     def append_entries(self, name: str, new: list[LogEntry], objects: dict[str, bytes]) -> None:
@@ -355,11 +398,15 @@ class BaseStore(abc.ABC):
         for digest, data in objects.items():
             if sha256(data) != digest:
                 raise CorruptStore(f"theatre {name!r}: the bytes given for version {digest[:12]} do not hash to it")
+        blobs = {digest: shapes_blob(digest, json.loads(data)) for digest, data in objects.items()}
         with self._writing(name) as w:
             entries = list(w.entries)
             prev_line = w.last_line
+            per_date: dict[str, int] = {}
+            for x in entries:
+                per_date[x.date] = per_date.get(x.date, 0) + 1
             for e in new:
-                n_date = sum(1 for x in entries if x.date == e.date)
+                n_date = per_date.get(e.date, 0)
                 why = None
                 if e.seq != len(entries) + 1:
                     why = f"seq {e.seq} does not follow {len(entries)}"
@@ -376,9 +423,10 @@ class BaseStore(abc.ABC):
                 if why:
                     raise InvalidInput(f"theatre {name!r}: cannot append: {why}")
                 entries.append(e)
+                per_date[e.date] = n_date + 1
                 prev_line = e.line()
             if new:
-                w.commit(list(new), objects)
+                w.commit(list(new), objects, blobs)
 
 
 class _Writer(abc.ABC):
@@ -393,8 +441,10 @@ class _Writer(abc.ABC):
         """The time to stamp new entries with (UTC)."""
 
     @abc.abstractmethod
-    def commit(self, new: list[LogEntry], objects: dict[str, bytes]) -> None:
-        """Store the new versions' bytes and append ``new`` to the log, atomically."""
+    def commit(self, new: list[LogEntry], objects: dict[str, bytes], blobs: dict[str, bytes]) -> None:
+        """Store the new versions' bytes and binary forms (:func:`~geo.store.packs.shapes_blob`, keyed like
+        ``objects``) and append ``new`` to the log, atomically.
+        """
 
 
 def _polygonal_union(collection: dict):

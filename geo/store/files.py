@@ -41,6 +41,37 @@ def _atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
         os.close(dfd)
 
 
+def _atomic_write_many(files: dict[Path, bytes]) -> None:
+    """:func:`_atomic_write` of several files of one folder, durably, with one fsync of the folder at the end.
+
+    Each file is written to a temporary file, fsynced and renamed over its path in turn (a reader sees each file's
+    old bytes or its new ones); the folder's fsync then makes the renames durable together.
+    """
+    folders = set()
+    for path, data in files.items():
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            os.fchmod(fd, 0o666 & ~_umask())
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        folders.add(path.parent)
+    for folder in folders:
+        dfd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

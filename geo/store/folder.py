@@ -62,8 +62,9 @@ from pathlib import Path
 from ..errors import CorruptStore, InvalidInput, LockTimeout, NotFound
 from ..theatre import Theatre, check_name, check_relative_path
 from .base import DEFAULT_LOCK_TIMEOUT, BaseStore, LogEntry, VerifyReport, _Writer
-from .files import _atomic_write
+from .files import _atomic_write, _atomic_write_many
 from .log import _last_line, _parse_log, sha256
+from .packs import PACK_VERSIONS, OpenPack, make_pack, pack_index
 
 META = ".frontline"
 LOG = "log.jsonl"
@@ -93,6 +94,9 @@ class Store(BaseStore):
         self.lock_timeout = lock_timeout
         self._log_cache: dict[str, tuple[tuple, list[LogEntry]]] = {}
         self._theatre_cache: dict[str, tuple[tuple, Theatre]] = {}
+        self._pack_maps: dict[str, tuple[tuple, dict[str, list[str]]]] = {}
+        self._pack_heads: dict[str, dict | None] = {}  # a pack's index, by its name (content-addressed: final)
+        self._open: OpenPack | None = None  # the one pack held decompressed
 
     # ---- theatres ---------------------------------------------------------------------------------------
     def theatre_dir(self, name: str) -> Path:
@@ -186,18 +190,113 @@ class Store(BaseStore):
             raise CorruptStore(f"invalid object id {digest!r}")
         return self.theatre_dir(name) / META / "objects" / digest[:2] / f"{digest}.geojson"
 
+    def packs_dir(self, name: str) -> Path:
+        return self.theatre_dir(name) / META / "objects" / "packs"
+
+    def pack_map(self, name: str) -> dict[str, list[str]]:
+        """``{version sha256: [pack names]}`` from the indexes of the theatre's packs (re-read when packs change).
+
+        An unreadable index leaves its pack out (its versions then read as missing, and ``verify`` reports it).
+        """
+        d = self.packs_dir(name)
+        try:
+            st = d.stat()
+        except FileNotFoundError:
+            return {}
+        key = (st.st_mtime_ns, st.st_ino, st.st_size)
+        cached = self._pack_maps.get(name)
+        if cached and cached[0] == key:
+            return cached[1]
+        out: dict[str, list[str]] = {}
+        for f in sorted(d.glob("*.pack")):
+            if f.stem not in self._pack_heads:
+                try:
+                    with open(f, "rb") as fh:
+                        head = fh.read(1 << 16)
+                        while b"\n" not in head[8:] and len(head) < 1 << 24:
+                            more = fh.read(1 << 16)
+                            if not more:
+                                break
+                            head += more
+                except OSError:
+                    continue
+                self._pack_heads[f.stem] = pack_index(head)
+            index = self._pack_heads[f.stem]
+            for v in index["versions"] if index else []:
+                out.setdefault(v[0], []).append(f.stem)
+        self._pack_maps[name] = (key, out)
+        return out
+
+    def open_pack(self, name: str, pack: str) -> OpenPack:
+        """The pack ``pack`` read whole and re-hashed (the last one opened is kept). CorruptStore if altered."""
+        if self._open is not None and self._open.name == pack and self._open.theatre == name:
+            return self._open
+        self._open = None
+        try:
+            data = (self.packs_dir(name) / f"{pack}.pack").read_bytes()
+        except FileNotFoundError:
+            raise CorruptStore(f"pack {pack[:12]} is missing") from None
+        op = OpenPack.of(pack, data)
+        op.theatre = name
+        self._open = op
+        return op
+
+    def _in_packs(self, name: str, digest: str, what):
+        """``what(open pack)`` from the first intact pack holding ``digest``; (None, error) where none does."""
+        error = None
+        for pack in self.pack_map(name).get(digest, []):
+            try:
+                return what(self.open_pack(name, pack)), None
+            except CorruptStore as exc:
+                error = exc
+        return None, error
+
     def object_bytes(self, name: str, digest: str) -> bytes:
-        """The bytes of a stored version, re-hashed; CorruptStore if missing or altered."""
+        """The bytes of a stored version, re-hashed; CorruptStore if missing or altered.
+
+        Read from a pack (the pack re-hashed whole, then the object against its id), else from a loose object of
+        an older store.
+        """
         path = self.object_path(name, digest)
+        data, error = self._in_packs(name, digest, lambda op: op.geojson(digest))
+        if data is not None:
+            return data
         try:
             data = path.read_bytes()
         except FileNotFoundError:
+            if error is not None:
+                raise CorruptStore(f"theatre {name!r}: version {digest[:12]} is corrupted ({error}); refusing to use "
+                                   f"it; run 'frontline verify {name}'") from None
             raise CorruptStore(f"theatre {name!r}: version {digest[:12]} is missing from the store; "
                                f"run 'frontline verify {name}'") from None
         if sha256(data) != digest:
             raise CorruptStore(f"theatre {name!r}: version {digest[:12]} is corrupted (its hash does not match); "
                                f"refusing to use it; run 'frontline verify {name}'")
         return data
+
+    def shape_form(self, name: str, digest: str) -> bytes | None:
+        blob, error = self._in_packs(name, digest, lambda op: op.blob(digest))
+        if blob is not None:
+            return blob
+        if error is not None:
+            raise CorruptStore(f"theatre {name!r}: version {digest[:12]}: {error}; refusing to use it; "
+                               f"run 'frontline verify {name}'")
+        self.object_path(name, digest)  # an invalid id raises
+        return None  # a loose object of an older store (or missing: object_bytes says which)
+
+    def storage_order(self, name: str, entries) -> list[LogEntry]:
+        """Pack by pack (packs in the order their first entry comes), each in its own order; loose ones in place."""
+        pmap = self.pack_map(name)
+        groups: dict[str, list[tuple[int, LogEntry]]] = {}
+        for i, e in enumerate(entries):
+            packs = pmap.get(e.sha256)
+            if not packs:
+                groups.setdefault(f"loose-{i}", []).append((0, e))
+                continue
+            index = self._pack_heads.get(packs[0]) or {"versions": []}
+            pos = next((k for k, v in enumerate(index["versions"]) if v[0] == e.sha256), 0)
+            groups.setdefault(packs[0], []).append((pos, e))
+        return [e for g in groups.values() for _, e in sorted(g, key=lambda x: x[0])]
 
     # ---- writing ----------------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -282,16 +381,19 @@ class _FolderWriter(_Writer):
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
 
-    def commit(self, new: list[LogEntry], objects: dict[str, bytes]) -> None:
+    def commit(self, new: list[LogEntry], objects: dict[str, bytes], blobs: dict[str, bytes]) -> None:
         store, name = self.store, self.name
+        todo = []
         for digest, data in objects.items():
-            obj = store.object_path(name, digest)
-            if not (obj.exists() and sha256(obj.read_bytes()) == digest):
-                obj.parent.mkdir(parents=True, exist_ok=True)
-                _atomic_write(obj, data)
+            blob, _ = store._in_packs(name, digest, lambda op, d=digest: (op.geojson(d), op.blob(d)))
+            if blob is None:  # not in an intact pack (a pack left by an interrupted import is reused)
+                todo.append((digest, data, blobs[digest]))
+        for i in range(0, len(todo), PACK_VERSIONS):
+            pack = make_pack(todo[i:i + PACK_VERSIONS])
+            _atomic_write(store.packs_dir(name) / f"{sha256(pack)}.pack", pack)
         _atomic_write(store._log_path(name), self.old + b"".join(e.line() for e in new))  # the commit point
         currents = {e.date: e.sha256 for e in new}
-        for date, digest in currents.items():
-            data = objects[digest] if digest in objects else store.object_bytes(name, digest)
-            _atomic_write(store.theatre_dir(name) / f"{date}.geojson", data)
+        _atomic_write_many({store.theatre_dir(name) / f"{date}.geojson":
+                            objects[digest] if digest in objects else store.object_bytes(name, digest)
+                            for date, digest in currents.items()})
 

@@ -18,7 +18,10 @@ Schema (``SCHEMA`` below is the DDL itself):
   transaction as every append, so that a removed last entry shows (as the folder's current file shows it);
 - ``theatre_files(theatre, path, data)``: the files the settings name (region polygons, context layers), keyed by
   the same relative paths as in a folder;
-- ``versions(theatre, sha256, data)``: every version's canonical bytes, content-addressed;
+- ``versions(theatre, sha256, data, shapes)``: every version's canonical bytes, content-addressed, and its binary
+  form (:mod:`geo.store.packs`: properties and WKB, the same bytes as in a folder's packs; it checks itself), so
+  that :meth:`~geo.store.BaseStore.shapes` reads geometries without parsing GeoJSON (schema 2; a store of schema 1
+  gains the column on first use, and its older versions, with ``shapes`` NULL, read by parsing);
 - ``log(theatre, seq, date, version, sha256, recorded_at, source, note, recorded_by, features, prev, "check")``:
   the folder's log lines as rows (``id`` is only a row key for the views);
 - ``features(fid, theatre, sha256, idx, status, properties, geom)``: each version's features, with the geometry as
@@ -65,9 +68,10 @@ from ..errors import (
 from ..theatre import Theatre, check_name, check_relative_path
 from .base import DEFAULT_LOCK_TIMEOUT, BaseStore, LogEntry, VerifyReport, _Writer
 from .log import check_entries, format_timestamp, sha256
+from .packs import agreement
 
 #: Bump with any change to SCHEMA; a store at another version is refused rather than misread.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 DEFAULT_SCHEMA = "frontline"
 #: Features per version, at most (the views' row key is ``log id × this + feature index``).
 MAX_FEATURES = 1_000_000
@@ -94,6 +98,7 @@ CREATE TABLE IF NOT EXISTS versions (
     theatre text NOT NULL REFERENCES theatres (name),
     sha256 char(64) NOT NULL,
     data bytea NOT NULL,
+    shapes bytea,
     PRIMARY KEY (theatre, sha256)
 );
 
@@ -299,6 +304,13 @@ class PgStore(BaseStore):
                     conn.execute("INSERT INTO meta VALUES ('schema_version', %s) ON CONFLICT DO NOTHING",
                                  (SCHEMA_VERSION,))
             row = conn.execute(q, ("schema_version",)).fetchone()
+        if row[0] == "1":  # schema 2 adds the binary forms' column; older rows keep NULL there
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"frontline-schema:{self.schema}",))
+                conn.execute(f'ALTER TABLE "{self.schema}".versions ADD COLUMN IF NOT EXISTS shapes bytea')
+                conn.execute(f'UPDATE "{self.schema}".meta SET value = %s WHERE key = %s',
+                             (SCHEMA_VERSION, "schema_version"))
+            row = conn.execute(q, ("schema_version",)).fetchone()
         if row[0] != SCHEMA_VERSION:
             raise CorruptStore(f"the store {self.location} has schema version {row[0]}; this frontline reads "
                                f"version {SCHEMA_VERSION}")
@@ -398,6 +410,14 @@ class PgStore(BaseStore):
                                f"refusing to use it; run 'frontline verify {name}'")
         return data
 
+    @_converting
+    def shape_form(self, name: str, digest: str) -> bytes | None:
+        if not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise CorruptStore(f"invalid object id {digest!r}")
+        row = self.conn.execute("SELECT shapes FROM versions WHERE theatre = %s AND sha256 = %s",
+                                (name, digest)).fetchone()
+        return None if row is None or row[0] is None else bytes(row[0])
+
     # ---- writing ------------------------------------------------------------------------------------------------
     @contextlib.contextmanager
     def _transaction(self, name: str):
@@ -431,8 +451,9 @@ class PgStore(BaseStore):
         Problems: a log entry changed, removed or out of order (checksums and chain, as in the folder), versions
         of a date not numbered 1..n, a version missing or whose bytes do not hash to its id, a stored version that
         no log entry names (a removed log row), a version whose feature rows are missing or more than its
-        features. Notes: none so far (a transaction leaves nothing half-written, so there is nothing to roll
-        forward).
+        features, a binary form that is damaged or disagrees with its GeoJSON (:func:`geo.store.packs.agreement`).
+        Notes: versions without a binary form (stored before schema 2); nothing else (a transaction leaves
+        nothing half-written, so there is nothing to roll forward).
         """
         report = VerifyReport(theatre=name)
         self.theatre(name)
@@ -450,12 +471,12 @@ class PgStore(BaseStore):
                 if [e.version for e in es] != list(range(1, len(es) + 1)):
                     report.problems.append(f"log: versions of {date} are not numbered 1..{len(es)}")
             wanted = {e.sha256: e for e in entries}
-            seen = set()
+            seen, no_form = set(), 0
             nfeat = dict(conn.execute("SELECT sha256, count(*) FROM features WHERE theatre = %s GROUP BY sha256",
                                       (name,)).fetchall())
             with conn.cursor(name="frontline_verify") as cur:
-                cur.execute("SELECT sha256, data FROM versions WHERE theatre = %s", (name,))
-                for digest, data in cur:
+                cur.execute("SELECT sha256, data, shapes FROM versions WHERE theatre = %s", (name,))
+                for digest, data, blob in cur:
                     seen.add(digest)
                     e = wanted.get(digest)
                     if e is None:
@@ -471,10 +492,17 @@ class PgStore(BaseStore):
                     if nfeat.get(digest, 0) != n:
                         report.problems.append(f"{e.date} version {e.version}: {nfeat.get(digest, 0)} feature "
                                                f"rows for {n} features")
+                    if blob is None:
+                        no_form += 1
+                    elif why := agreement(digest, data, bytes(blob)):
+                        report.problems.append(f"{e.date} version {e.version}: {why}")
             for digest, e in wanted.items():
                 if digest not in seen:
                     report.problems.append(f"{e.date} version {e.version}: version {digest[:12]} is missing from "
                                            "the store")
+            if no_form:
+                report.notes.append(f"{no_form} version(s) have no binary form (stored before schema 2); their "
+                                    "reads parse the GeoJSON")
         return report
 
 
@@ -486,12 +514,12 @@ class _PgWriter(_Writer):
     def now(self) -> dt.datetime:
         return self.conn.execute("SELECT clock_timestamp()").fetchone()[0].astimezone(dt.UTC)
 
-    def commit(self, new: list[LogEntry], objects: dict[str, bytes]) -> None:
+    def commit(self, new: list[LogEntry], objects: dict[str, bytes], blobs: dict[str, bytes]) -> None:
         conn, name = self.conn, self.name
         with conn.cursor() as cur:
             for digest, data in objects.items():
-                cur.execute("INSERT INTO versions (theatre, sha256, data) VALUES (%s, %s, %s) "
-                            "ON CONFLICT DO NOTHING RETURNING 1", (name, digest, data))
+                cur.execute("INSERT INTO versions (theatre, sha256, data, shapes) VALUES (%s, %s, %s, %s) "
+                            "ON CONFLICT DO NOTHING RETURNING 1", (name, digest, data, blobs[digest]))
                 if cur.fetchone() is None:
                     continue  # stored before, with its features
                 rows = []
