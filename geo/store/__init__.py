@@ -12,14 +12,15 @@ The package::
       base.py       the interface (BaseStore), Layer, RecordResult, VerifyReport, record_many
       log.py        dates, timestamps, canonical bytes, sha256, log entries, parsing, chaining, checks
       files.py      atomic file writes
+      packs.py      binary forms (properties + WKB) and lzma packs of versions: bytes in, bytes out
       folder.py     the folder backend (Store)
       postgis.py    the PostGIS backend (PgStore)
       verify.py     verification (the folder's; PostGIS verifies in postgis.py)
       copy.py       copying a theatre between stores
 
-Modules import downwards only (log and files import nothing of the store; base imports log; the backends,
-verify and copy import base); nothing here imports the package itself, and the store knows nothing of the
-results cache (:mod:`geo.results`).
+Modules import downwards only (log, files and packs import nothing of the store's backends; base imports log
+and packs; the backends, verify and copy import base); nothing here imports the package itself, and the store
+knows nothing of the results cache (:mod:`geo.results`).
 """
 
 from __future__ import annotations
