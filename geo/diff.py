@@ -196,11 +196,18 @@ def prepare_layer(collection: dict, theatre: Theatre, *, raw: bytes | str | None
     ``valid``: the polygons are known to be valid (a layer read from the store passed validation when it was
     recorded), so a status held by one polygon skips GEOS's validity check (:func:`geo.area.dissolve_shapes`).
     """
+    return prepare_shapes(feature_statuses(collection), feature_geometries(collection, raw), theatre, known=known,
+                          valid=valid)
+
+
+def prepare_shapes(feature_status: Sequence, geoms: Sequence, theatre: Theatre, *, known: dict | None = None,
+                   valid: bool = False) -> PreparedLayer:
+    """:func:`prepare_layer` of a layer given as its features' statuses and geometries (the store's binary
+    form, :meth:`geo.store.BaseStore.shapes`): nothing to parse.
+    """
     import shapely
 
     statuses = tuple(theatre.area_statuses)
-    geoms = feature_geometries(collection, raw)
-    feature_status = feature_statuses(collection)
     digest = shapes_digest(feature_status, geoms)
     if known is not None and digest in known and known[digest].statuses == statuses:
         return known[digest]

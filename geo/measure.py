@@ -12,13 +12,12 @@ from .area import (
     METHOD,
     areas_by_region,
     feature_geometries,
-    feature_statuses,
     series_areas,
     shape_areas,
     theatre_centre,
 )
-from .cache import ResultCache
 from .dates import in_range
+from .results import ResultCache, results_cache
 from .store import BaseStore, parse_date
 
 
@@ -68,7 +67,7 @@ def entry_areas(store: BaseStore, theatre: str, entries: list, *, by_region: boo
 
         rkey = hashlib.sha256(json.dumps({k: shapely.to_wkt(v, rounding_precision=9) for k, v in
                                           sorted(regions.items())}).encode()).hexdigest()[:16]
-    cache = store.result_cache(theatre, "area")
+    cache = results_cache(store, theatre, "area")
     out: list[dict | None] = [None] * len(entries)
     todo = []
     for i, e in enumerate(entries):
@@ -99,11 +98,16 @@ def entry_areas(store: BaseStore, theatre: str, entries: list, *, by_region: boo
 
 
 def stored_shapes(store: BaseStore, theatre: str, entries: list):
-    """Each entry's layer as ``(statuses, geometries)`` (one per feature), streamed in the entries' order."""
+    """Each entry's layer as ``(statuses, geometries)`` (one per feature), from the store's binary form (no
+    GeoJSON parsed), streamed in the entries' order (the store keeps the pack last read, so date order reads each
+    pack once).
+    """
     for e in entries:
-        raw = store.object_bytes(theatre, e.sha256)
-        coll = json.loads(raw)
-        yield feature_statuses(coll), feature_geometries(coll, raw)
+        yield _statuses_geometries(store.shapes(theatre, e))
+
+
+def _statuses_geometries(shapes) -> tuple[list, list]:
+    return [p.get("status") for p in shapes.properties], list(shapes.geometries)
 
 
 def _row(date: str, e, res: dict) -> dict:
@@ -166,13 +170,13 @@ def compute_diff(store: BaseStore, theatre: str, date_a: str, date_b: str, *, as
         skey = memo[("settlements", id(settlements))] = _settlements_key(settlements)
     key = f"{ea.sha256}|{eb.sha256}|{min_area!r}|{tol!r}|{vocab}|{skey}"
     own_cache = cache is None
-    cache = cache or store.result_cache(theatre, "diff")
+    cache = cache or results_cache(store, theatre, "diff")
     hit = None if with_features else cache.get(key)
     if hit is not None:
         store.object_bytes(theatre, ea.sha256)  # re-hash both versions: never a figure from a corrupted one
         store.object_bytes(theatre, eb.sha256)
         return None, {**{k: v for k, v in hit.items() if k not in DIFF_CONTEXT_KEYS}, **context}
-    a, b = (_prepared(store, theatre, t, e.sha256, memo) for e in (ea, eb))
+    a, b = (_prepared(store, theatre, t, e, memo) for e in (ea, eb))
     result = diff_layers(a, b, t, statuses=st, min_area_km2=min_area, tolerance_m=tol, settlements=settlements,
                          with_features=with_features)
     content = {**result.as_dict(), "changed": result.changed}
@@ -182,14 +186,16 @@ def compute_diff(store: BaseStore, theatre: str, date_a: str, date_b: str, *, as
     return result, {**content, **context}
 
 
-def _prepared(store: BaseStore, theatre: str, t, sha: str, memo: dict):
-    """The version ``sha`` read (hash checked) and prepared for diffs, once per version and once per content."""
-    from .diff import prepare_layer
+def _prepared(store: BaseStore, theatre: str, t, entry, memo: dict):
+    """The version of ``entry`` read from its binary form (hash checked) and prepared for diffs, once per version
+    and once per content. Stored layers passed validation when recorded (``valid``).
+    """
+    from .diff import prepare_shapes
 
-    if sha not in memo:
-        raw = store.object_bytes(theatre, sha)
-        memo[sha] = prepare_layer(json.loads(raw), t, raw=raw, known=memo.setdefault("by digest", {}))
-    return memo[sha]
+    if entry.sha256 not in memo:
+        statuses, geoms = _statuses_geometries(store.shapes(theatre, entry))
+        memo[entry.sha256] = prepare_shapes(statuses, geoms, t, known=memo.setdefault("by digest", {}), valid=True)
+    return memo[entry.sha256]
 
 
 def _keep_only(memo: dict, sha: str) -> None:
@@ -235,7 +241,7 @@ def compute_changes(store: BaseStore, theatre: str, *, start: str | None = None,
     every_date = [d for d in all_dates if lo <= d <= hi]
     areas = compute_areas(store, theatre, every_date, as_of=as_of)
     settlements = load_settlements(store, theatre)
-    cache = store.result_cache(theatre, "diff")
+    cache = results_cache(store, theatre, "diff")
     pairs_iter = list(zip(points, points[1:], strict=False))
     if progress is not None:
         pairs_iter = progress(pairs_iter)
@@ -272,8 +278,8 @@ def compute_compare(store: BaseStore, theatre_a: str, theatre_b: str, date_a: st
     ea = store.entry(theatre_a, date_a, as_of=as_of)
     eb = store.entry(theatre_b, date_b or date_a, as_of=as_of)
     memo = {} if prepared is None else prepared
-    pa = _prepared(store, theatre_a, ta, ea.sha256, memo.setdefault(theatre_a, {}))
-    pb = _prepared(store, theatre_b, tb, eb.sha256, memo.setdefault(theatre_b, {}))
+    pa = _prepared(store, theatre_a, ta, ea, memo.setdefault(theatre_a, {}))
+    pb = _prepared(store, theatre_b, tb, eb, memo.setdefault(theatre_b, {}))
     opts = {"statuses": list(statuses) if statuses else None,
             "min_area_km2": DEFAULT_MIN_AREA_KM2 if min_area_km2 is None else min_area_km2,
             "tolerance_m": DEFAULT_TOLERANCE_M if tolerance_m is None else tolerance_m}
@@ -328,7 +334,6 @@ def compute_feed(store: BaseStore, theatre: str, *, as_of: str | None = None, ba
     """
     import shapely
 
-    from .area import feature_geometries
     from .errors import NotFound
 
     entries = store.log(theatre)
@@ -344,7 +349,7 @@ def compute_feed(store: BaseStore, theatre: str, *, as_of: str | None = None, ba
         todo.append((e, prev))
         seen[e.date] = e.sha256
     items, changes, prepared = [], {}, {}
-    cache = store.result_cache(theatre, "diff")
+    cache = results_cache(store, theatre, "diff")
     totals = {e.sha256: row["total_km2"] for e, row in zip(entries, entry_areas(store, theatre, entries),
                                                             strict=True)}
     for e, prev in (progress(list(reversed(todo))) if progress else reversed(todo)):

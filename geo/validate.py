@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass, field
 
 from .errors import LimitExceeded, ValidationError
+from .geomio import to_geojson_dict, to_shapely
 from .theatre import Theatre
 
 AREA_TYPES = ("Polygon", "MultiPolygon")
@@ -163,7 +164,7 @@ def validate_layer(
             fail(str(exc))
         result.dropped_z |= had_z
         clean = {"type": gtype, "coordinates": coords}
-        shape = shapely.from_geojson(_dumps(clean))
+        shape = to_shapely(clean)  # the same geometry as from_geojson of its text, without the text
         if theatre.bbox is not None:
             _check_region(shape, theatre.bbox, fail)
         if gtype in AREA_TYPES:
@@ -225,14 +226,39 @@ def _position(p, had_z):
     return [lon, lat], had_z or len(p) == 3
 
 
+def _plain_positions(ring):
+    """``ring`` as a list of ``[lon, lat]`` floats when every position is a plain 2-D one in range, else None.
+
+    The import's fast path (numpy over the whole ring instead of :func:`_position` per position): it accepts
+    exactly what the per-position checks accept for 2-D positions, and anything else (3-D, a bool, a string, a
+    NaN, out of range) goes the slow way, which names the problem.
+    """
+    import numpy as np
+
+    if {type(p) for p in ring} != {list} or {len(p) for p in ring} != {2}:
+        return None
+    if not {type(v) for p in ring for v in p} <= {float, int}:  # bool is not int here: type() is exact
+        return None
+    try:
+        a = np.array(ring, dtype=np.float64)
+    except (OverflowError, ValueError):
+        return None
+    lon, lat = a[:, 0], a[:, 1]
+    if not (np.isfinite(a).all() and (np.abs(lon) <= 180).all() and (np.abs(lat) <= 90).all()):
+        return None
+    return a.tolist()
+
+
 def _ring(ring, counter, had_z, *, closed):
     if not isinstance(ring, list):
         raise _Problem(f"expected a list of positions, found {_short(ring)}")
     counter.add(len(ring))
-    out = []
-    for p in ring:
-        q, had_z = _position(p, had_z)
-        out.append(q)
+    out = _plain_positions(ring) if ring else None
+    if out is None:
+        out = []
+        for p in ring:
+            q, had_z = _position(p, had_z)
+            out.append(q)
     if closed:
         if len(out) < 4:
             raise _Problem(f"a ring has {len(out)} positions; a closed ring needs at least 4")
@@ -299,11 +325,7 @@ def _make_polygonal(geom):
 
 
 def _geojson_geometry(shape) -> dict:
-    import json
-
-    import shapely
-
-    return json.loads(shapely.to_geojson(shape))
+    return to_geojson_dict(shape)
 
 
 def _dumps(obj) -> str:

@@ -109,8 +109,10 @@ def test_one_bad_file_in_a_folder_imports_nothing(demo, tmp_path, run_cli):
 def test_verify_exit_codes(demo, tmp_path, run_cli):
     run_cli("--layers", demo, "import", "demo", write(tmp_path / "2024-08-01.geojson", SQUARE))
     assert run_cli("--layers", demo, "verify", "demo").exit_code == 0
-    obj = next((demo / "demo" / ".frontline" / "objects").rglob("*.geojson"))
-    obj.write_bytes(obj.read_bytes().replace(b"51.1", b"51.2"))
+    obj = next((demo / "demo" / ".frontline" / "objects").rglob("*.pack"))
+    data = bytearray(obj.read_bytes())
+    data[len(data) // 2] ^= 0x08
+    obj.write_bytes(bytes(data))
     r = run_cli("--layers", demo, "verify", "demo")
     assert r.exit_code == 1 and "corrupted" in r.output
     r = run_cli("--layers", demo, "area", "demo", "2024-08-01")

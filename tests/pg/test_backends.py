@@ -13,10 +13,12 @@ import json
 import pytest
 from common import EMPTY, SQUARE, THEATRE, TWO_STATUSES
 from test_store import (  # noqa: F401  (collected again here, against both backends)
+    test_a_null_geometry_round_trips_as_none,
     test_as_of_reproduces_the_store_as_it_stood,
     test_missing_date_names_the_nearest,
     test_recorded_at_must_move_forward,
     test_revision_keeps_every_version,
+    test_shapes_read_the_binary_form_without_parsing_geojson,
     test_verify_sound_store,
 )
 
@@ -132,7 +134,7 @@ def test_copy_refuses_a_different_history(location, tmp_path):
 # ---- PostGIS only: the tables ---------------------------------------------------------------------------------------
 @pytest.fixture
 def pg(pg_location):
-    from geo.pgstore import PgStore
+    from geo.store.postgis import PgStore
 
     s = PgStore(pg_location)
     s.init(THEATRE)
@@ -192,7 +194,20 @@ def _pg_drop_features(pg):
     _tamper(pg, "DELETE FROM features WHERE idx = 1")
 
 
+def _pg_corrupt_shapes(pg):
+    d = pg.history("demo", "2024-08-24")[0].sha256
+    _tamper(pg, "UPDATE versions SET shapes = overlay(shapes placing '9'::bytea from 30) WHERE sha256 = %s", d)
+
+
+def _pg_swap_shapes(pg):
+    """A binary form that checks itself but is another version's (a writer's bug, or a copied row)."""
+    a, b = (e.sha256 for e in pg.history("demo", "2024-08-24"))
+    _tamper(pg, "UPDATE versions SET shapes = (SELECT shapes FROM versions WHERE sha256 = %s) WHERE sha256 = %s",
+            b, a)
+
+
 @pytest.mark.parametrize("corrupt,expect", [
+    (_pg_corrupt_shapes, "binary form is corrupted"), (_pg_swap_shapes, "another version"),
     (_pg_corrupt_version, "corrupted"), (_pg_delete_version, "missing"), (_pg_edit_log, "checksum"),
     (_pg_drop_last_entry, "entries removed"), (_pg_drop_middle_entry, "has seq 3"), (_pg_drop_features, "feature rows"),
 ])
@@ -201,6 +216,54 @@ def test_verify_reports_corruption(pg, corrupt, expect):
     r = verify(pg, "demo")
     assert not r.ok
     assert any(expect in p for p in r.problems), r.problems
+
+
+@pytest.mark.parametrize("corrupt", [_pg_corrupt_shapes, _pg_swap_shapes])
+def test_reading_a_corrupted_binary_form_is_refused(pg, corrupt):
+    corrupt(pg)
+    e = pg.history("demo", "2024-08-24")[0]
+    with pytest.raises(CorruptStore):
+        pg.shapes("demo", e)
+    with pytest.raises(CorruptStore):
+        list(pg.iter_shapes("demo", [e]))
+
+
+def test_shapes_are_the_same_on_both_backends(pg, tmp_path):
+    from geo.store import Store
+
+    folder = Store(tmp_path / "layers")
+    copy_theatre(pg, folder, "demo")
+    entries = pg.log("demo")
+    def by_seq(it):  # each backend streams in its own storage order
+        return sorted(it, key=lambda x: x.entry.seq)
+
+    for a, b in zip(by_seq(pg.iter_shapes("demo", entries)), by_seq(folder.iter_shapes("demo", entries)),
+                    strict=True):
+        assert a.entry == b.entry and a.properties == b.properties
+        assert pg.shape_form("demo", a.entry.sha256) == folder.shape_form("demo", b.entry.sha256)
+    assert verify(folder, "demo").ok and verify(pg, "demo").ok
+
+
+def test_a_schema_1_store_gains_the_column_and_reads_its_old_versions_by_parsing(pg):
+    """A store written before binary forms: the column is added on first use, old rows (NULL) read by parsing."""
+    from geo.store.postgis import PgStore
+
+    _tamper(pg, "UPDATE versions SET shapes = NULL")
+    pg.conn.execute("ALTER TABLE versions DROP COLUMN shapes")
+    pg.conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    pg.close()
+    again = PgStore(pg.url)
+    try:
+        e = again.history("demo", "2024-08-24")[0]
+        assert again.shape_form("demo", e.sha256) is None
+        assert again.shapes("demo", e).properties == [f["properties"] for f in
+                                                      json.loads(again.object_bytes("demo", e.sha256))["features"]]
+        r = verify(again, "demo")
+        assert r.ok and any("no binary form" in n for n in r.notes), r
+        again.record("demo", "2024-08-27", EMPTY)  # new content: stored with its binary form
+        assert again.shape_form("demo", again.history("demo", "2024-08-27")[0].sha256) is not None
+    finally:
+        again.close()
 
 
 def test_reading_a_corrupted_version_is_refused(pg):
@@ -236,7 +299,7 @@ def test_geometry_is_postgis_in_4326(pg):
 
 
 def test_server_down_is_a_temporary_error():
-    from geo.pgstore import PgStore, StoreUnavailable
+    from geo.store.postgis import PgStore, StoreUnavailable
 
     s = PgStore("postgresql://nobody@127.0.0.1:1/none")
     with pytest.raises(StoreUnavailable) as exc:
@@ -270,7 +333,7 @@ def test_a_read_only_role_reads_and_is_refused_writing(pg, tmp_path, run_cli):
 
 
 def _first_use(location, k):
-    from geo.pgstore import PgStore
+    from geo.store.postgis import PgStore
     from geo.theatre import Status, Theatre
 
     s = PgStore(location)

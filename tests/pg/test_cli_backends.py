@@ -2,7 +2,8 @@
 writers racing on the server.
 
 The round trip must give back, byte for byte, the folder it started from: the log, every object, the current
-files, theatre.toml and the context files (everything but the derived cache and the lock file).
+files, theatre.toml and the context files (everything but the derived cache and the lock file; packs compared
+version by version).
 """
 
 from __future__ import annotations
@@ -27,9 +28,22 @@ def write(path: Path, obj) -> Path:
 
 
 def snapshot(root: Path) -> dict:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name != "lock" and "cache" not in p.relative_to(root).parts}
+    """Every file's hash, with each pack opened into its versions (how versions fall into packs depends on the
+    commits that wrote them, which a copy does not repeat: the versions and their binary forms must be equal)."""
+    from geo.store.packs import OpenPack
+
+    out = {}
+    for p in sorted(root.rglob("*")):
+        if not p.is_file() or p.name == "lock" or "cache" in p.relative_to(root).parts:
+            continue
+        if p.suffix == ".pack":
+            op = OpenPack.of(p.stem, p.read_bytes())
+            for d in op.digests():
+                out[f"{p.parent.relative_to(root)}/{d}"] = (hashlib.sha256(op.geojson(d)).hexdigest(),
+                                                            hashlib.sha256(op.blob(d)).hexdigest())
+            continue
+        out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
 
 
 SETTLEMENTS = {"type": "FeatureCollection", "features": [

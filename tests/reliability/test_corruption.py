@@ -51,7 +51,13 @@ def hist(store_root, tmp_path):
 
 
 def objects(root: Path, log) -> list[Path]:
-    return [root / "kursk" / ".frontline" / "objects" / e["sha256"][:2] / f"{e['sha256']}.geojson" for e in log]
+    """The file holding each entry's version: its pack (each import of one file here is one commit, one pack)."""
+    from geo.store import Store
+
+    pmap = Store(root).pack_map("kursk")
+    paths = [root / "kursk" / ".frontline" / "objects" / "packs" / f"{pmap[e['sha256']][0]}.pack" for e in log]
+    assert len(set(paths)) == len(paths), "one pack a version expected"
+    return paths
 
 
 def flip(path: Path, pos: int, bit: int = 1) -> None:
@@ -88,7 +94,8 @@ def test_flipped_byte_in_latest_version(hist):
     latest_first = log[2]  # 2024-08-10 version 3
     flip(objects(root, log)[2], 40)
     out = verify_fails(root, "2024-08-10 version 3", "corrupted")
-    assert out.count("problem:") == 1, out
+    problems = [x for x in out.splitlines() if "problem:" in x]
+    assert len(problems) == 2 and ".pack: pack" in problems[0] and "2024-08-10 version 3" in problems[1], out
     res, _ = area_json(root, "2024-08-10")
     refused(res)
     assert "corrupted" in res.stderr and latest_first["sha256"][:12] in res.stderr
@@ -283,3 +290,111 @@ def test_verify_sees_a_changed_last_log_line(hist, request, field, old, new):
     lines[-1] = lines[-1].replace(old, new, 1)
     p.write_bytes(b"".join(lines))
     verify_fails(root, "log")
+
+
+# ---- packs of many versions, binary forms, indexes -----------------------------------------------------------
+@pytest.fixture
+def packed(store_root, tmp_path):
+    """One import of 40 dates: two packs (32 + 8 versions). Returns (root, log entries, figures)."""
+    folder = tmp_path / "many"
+    for i in range(40):
+        write_json(folder / f"2024-09-{1 + i % 30:02d}.geojson" if i < 30 else
+                   folder / f"2024-10-{1 + i - 30:02d}.geojson", layer(i + 1, features=2 + i % 3))
+    assert cli(store_root, "import", "kursk", str(folder)).exit_code == 0
+    log = [json.loads(x) for x in (store_root / "kursk" / ".frontline" / "log.jsonl").read_text().splitlines()]
+    res, doc = area_json(store_root, "--all")
+    assert res.exit_code == 0 and len(doc["dates"]) == 40
+    return store_root, log, doc["dates"]
+
+
+def _pack_parts(root):
+    from geo.store import Store, packs
+
+    s = Store(root)
+    out = []
+    for f in sorted(s.packs_dir("kursk").glob("*.pack")):
+        data = f.read_bytes()
+        index = packs.pack_index(data)
+        out.append((f, index, [v[0] for v in index["versions"]]))
+    return out
+
+
+@pytest.mark.parametrize("part", ["index", "geojson stream", "shapes stream", "last byte"])
+def test_a_flipped_byte_anywhere_in_a_pack_refuses_its_versions_and_only_them(packed, part):
+    """A pack is re-hashed whole before any of it is used: a flip in its index, in either stream or at its end
+    refuses every version it holds (verify names each), and the versions of the other pack still read."""
+    from geo.store import packs
+
+    root, log, figs = packed
+    (f, index, digests), (other, _, other_digests) = sorted(_pack_parts(root), key=lambda x: -len(x[2]))
+    base = index["start"]
+    pos = {"index": len(packs.PACK_MAGIC) + 20, "geojson stream": base + index["geojson"][1] // 3,
+           "shapes stream": base + index["shapes"][0] + index["shapes"][1] // 3,
+           "last byte": f.stat().st_size - 1}[part]
+    flip(f, pos, 0x10)
+    by_sha = {e["sha256"]: e for e in log}
+    out = verify_fails(root, "corrupted")
+    for d in digests:
+        assert f"{by_sha[d]['date']} version 1" in out
+    for d in digests[:3]:
+        refused(area_json(root, by_sha[d]["date"])[0])
+    res, doc = area_json(root, *[by_sha[d]["date"] for d in other_digests])
+    assert res.exit_code == 0 and doc["dates"] == [x for x in figs if x["date"] in {by_sha[d]["date"]
+                                                                                     for d in other_digests}]
+    add_figure("corruption", detected=1, kinds=[f"flipped byte in a pack of {len(digests)} versions ({part})"])
+
+
+def test_random_flips_in_packs_are_all_detected_by_every_read(packed):
+    """Random bits of the packs, one at a time: verify, the GeoJSON read and the shapes read all refuse."""
+    from geo.errors import CorruptStore
+    from geo.store import Store
+
+    root, log, figs = packed
+    rng = random.Random(11)
+    parts = _pack_parts(root)
+    by_sha = {e["sha256"]: e for e in log}
+    n = max(8, count("crashes") // 2)
+    for _ in range(n):
+        f, _, digests = parts[rng.randrange(len(parts))]
+        pos, bit = rng.randrange(f.stat().st_size), 1 << rng.randrange(8)
+        flip(f, pos, bit)
+        d = digests[rng.randrange(len(digests))]
+        verify_fails(root, f"{by_sha[d]['date']} version 1")
+        s = Store(root)
+        e = next(x for x in s.log("kursk") if x.sha256 == d)
+        reads = {"read": lambda s=s, e=e: s.read("kursk", e.date), "shapes": lambda s=s, e=e: s.shapes("kursk", e),
+                 "iter_shapes": lambda s=s, e=e: list(s.iter_shapes("kursk", [e])),
+                 "iter_layers": lambda s=s, e=e: list(s.iter_layers("kursk", [e]))}
+        for what, read in reads.items():
+            with pytest.raises(CorruptStore):
+                read()
+                pytest.fail(f"{what} returned data from a flipped pack")
+        flip(f, pos, bit)
+    assert cli(root, "verify", "kursk").exit_code == 0
+    add_figure("corruption", detected=n, kinds=[f"{n} random bit flips in packs of up to 32 versions"])
+
+
+def test_a_pack_whose_index_lies_is_refused(packed, tmp_path):
+    """A pack rewritten with a consistent hash but an index that points a version at another's bytes (a writer's
+    bug, not a flipped bit): the object's own hash and the binary form's own hash still refuse it."""
+    from geo.errors import CorruptStore
+    from geo.store import Store, packs
+
+    root, log, figs = packed
+    f, index, digests = max(_pack_parts(root), key=lambda x: len(x[2]))
+    op = packs.OpenPack.of(f.stem, f.read_bytes())
+    items = [(d, op.geojson(d), op.blob(d)) for d in digests]
+    a, b = items[0], items[1]
+    items[0] = (a[0], b[1], b[2])  # version a's slot holds b's bytes
+    bad = packs.make_pack(items)
+    f.unlink()
+    import hashlib
+
+    (f.parent / f"{hashlib.sha256(bad).hexdigest()}.pack").write_bytes(bad)
+    s = Store(root)
+    e = next(x for x in s.log("kursk") if x.sha256 == a[0])
+    for read in (lambda: s.read("kursk", e.date), lambda: s.shapes("kursk", e)):
+        with pytest.raises(CorruptStore):
+            read()
+    verify_fails(root, f"{e.date} version 1")
+    add_figure("corruption", detected=1, kinds=["pack index pointing a version at another's bytes"])

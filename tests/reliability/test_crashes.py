@@ -5,15 +5,15 @@ Each run imports one big layer (or a folder of three) into a store with history 
 - *random* runs sleep a random delay in [0, 1.1 x the measured duration of an import] and kill; most land while
   the file is read and validated, since the writes take a few milliseconds of the half second an import lasts;
 - *aimed* runs watch the store folder (no hook in ``geo/``, no strace) for one of the write protocol's steps,
-  chosen at random: the object's temporary file appearing, the object renamed into place, the log's temporary
+  chosen at random: a pack's temporary file appearing, the pack renamed into place, the log's temporary
   file appearing, the log replaced, the current file's temporary file appearing; then kill at once or after a
   few hundred microseconds.
 
-Where each kill landed is read from what the killed process left (temporary files, the object, the log, the
+Where each kill landed is read from what the killed process left (temporary files, the pack, the log, the
 current file) before ``verify`` runs, and counted. After each kill: ``frontline verify`` exits 0; the log as it
 stood before is a byte-for-byte prefix of the log after; every as-of answer recorded before is unchanged; the
-interrupted version is wholly there (log entry, intact object, current file) or wholly absent (log and current
-file unchanged; at most an unreferenced object).
+interrupted version is wholly there (log entry, intact object and binary form in a pack, current file) or wholly
+absent (log and current file unchanged; at most an unreferenced pack).
 """
 
 from __future__ import annotations
@@ -37,15 +37,15 @@ VERTICES = 20_000  # about 600 kB a version: a write of ~1 ms, an import of ~0.4
 
 PHASES = (
     "before writing (reading, validating)",
-    "writing the object (temporary file)",
-    "object renamed, log not yet committed",
+    "writing the pack (temporary file)",
+    "pack renamed, log not yet committed",
     "writing the log (temporary file)",
     "log committed, current file not yet replaced",
     "all written, process not yet exited",
     "finished before the kill",
 )
 INSIDE = set(PHASES[1:5])
-EVENTS = ("object tmp", "object", "log tmp", "log", "current tmp")
+EVENTS = ("pack tmp", "pack", "log tmp", "log", "current tmp")
 
 
 def _canonical(collection: dict, root: Path) -> bytes:
@@ -63,21 +63,23 @@ class Watch:
     def __init__(self, root: Path, sha: str, date: str):
         self.tdir = root / "kursk"
         self.meta = self.tdir / ".frontline"
-        self.objdir = self.meta / "objects" / sha[:2]
-        self.obj = self.objdir / f"{sha}.geojson"
-        self.obj_prefix = f".{sha}.geojson."
+        self.packdir = self.meta / "objects" / "packs"
+        self.packs_before = _packs(root)
         self.cur_prefix = f".{date}.geojson."
         self.log = self.meta / "log.jsonl"
         self.log_size = self.log.stat().st_size if self.log.exists() else 0
 
     def seen(self, event: str) -> bool:
-        if event == "object tmp":
+        if event == "pack tmp":
             try:
-                return any(n.startswith(self.obj_prefix) for n in os.listdir(self.objdir))
+                return any(n.endswith(".tmp") for n in os.listdir(self.packdir))
             except FileNotFoundError:
                 return False
-        if event == "object":
-            return self.obj.exists()
+        if event == "pack":
+            try:
+                return any(n.endswith(".pack") and n not in self.packs_before for n in os.listdir(self.packdir))
+            except FileNotFoundError:
+                return False
         if event == "log tmp":
             return any(n.startswith(".log.jsonl.") for n in os.listdir(self.meta))
         if event == "log":
@@ -88,6 +90,11 @@ class Watch:
         if event == "current tmp":
             return any(n.startswith(self.cur_prefix) for n in os.listdir(self.tdir))
         raise ValueError(event)
+
+
+def _packs(root: Path) -> set[str]:
+    d = root / "kursk" / ".frontline" / "objects" / "packs"
+    return {n for n in os.listdir(d) if n.endswith(".pack")} if d.is_dir() else set()
 
 
 def _tmp_files(root: Path) -> set[str]:
@@ -101,10 +108,10 @@ def _asof_answers(root: Path, stamps: list[str]) -> dict:
     return {t: {d: e.sha256 for d, e in s.latest("kursk", as_of=t).items()} for t in stamps}
 
 
-def _classify(root, before_log: bytes, before_tmp: set, plan, rc) -> str:
+def _classify(root, before_log: bytes, before_tmp: set, before_packs: set, plan, rc) -> str:
     """Where the kill landed, read from what the killed process left behind.
 
-    One import is one commit (``Store.record_many``): every object first, then the log, then the current files.
+    One import is one commit (``Store.record_many``): its packs first, then the log, then the current files.
     """
     if rc == 0:
         return PHASES[6]
@@ -119,9 +126,9 @@ def _classify(root, before_log: bytes, before_tmp: set, plan, rc) -> str:
         return PHASES[5]
     if any(".log.jsonl." in t for t in new_tmp):
         return PHASES[3]
-    if any(f".{sha}.geojson." in t for _, _, sha in plan for t in new_tmp):
+    if any(t.endswith(".pack.tmp") or (".pack." in t and t.endswith(".tmp")) for t in new_tmp):
         return PHASES[1]
-    if any((root / "kursk" / ".frontline" / "objects" / sha[:2] / f"{sha}.geojson").exists() for _, _, sha in plan):
+    if _packs(root) - before_packs:
         return PHASES[2]
     return PHASES[0]
 
@@ -152,6 +159,7 @@ def test_sigkill_during_import(store_root, tmp_path):
         stamps = [json.loads(x)["recorded_at"] for x in before_log.splitlines()]
         before_answers = _asof_answers(root, stamps)
         before_tmp = _tmp_files(root)
+        before_packs = _packs(root)
         # what to import: one big layer (a new date or a new version of an old one), or a folder of three
         folder = run % 4 == 3
         src = tmp_path / "runs" / str(run)
@@ -195,7 +203,7 @@ def test_sigkill_during_import(store_root, tmp_path):
         _, err = proc.communicate(timeout=60)
         rc = proc.returncode
         assert rc in (0, -signal.SIGKILL), f"run {run}: import exited {rc}: {err[-2000:]!r}"
-        phase = _classify(root, before_log, before_tmp, plan, rc)
+        phase = _classify(root, before_log, before_tmp, before_packs, plan, rc)
         phases[phase] += 1
 
         # the store after the kill
@@ -207,23 +215,26 @@ def test_sigkill_during_import(store_root, tmp_path):
         new = [json.loads(x) for x in log_after[len(before_log):].splitlines()]
         assert [e["sha256"] for e in new] in ([], [sha for _, _, sha in plan]), \
             f"run {run}: an import is one commit, all its versions or none; the log gained {len(new)}"
+        from geo.store import Store
+
+        reader = Store(root)
         for k, (date, data, sha) in enumerate(plan):
             cur = root / "kursk" / f"{date}.geojson"
             if k < len(new):
                 landed += 1
-                obj = root / "kursk" / ".frontline" / "objects" / sha[:2] / f"{sha}.geojson"
-                assert obj.read_bytes() == data and cur.read_bytes() == data, f"run {run}: {date} half there"
+                assert reader.object_bytes("kursk", sha) == data and cur.read_bytes() == data, \
+                    f"run {run}: {date} half there"
+                assert reader.shape_form("kursk", sha) is not None, f"run {run}: {date} landed without its binary form"
             else:
                 absent += 1
                 assert (cur.read_bytes() if cur.exists() else None) == before_cur[date], \
                     f"run {run}: {date} absent from the log but its current file changed"
         # every earlier version still reads back whole (re-hashed)
         if run % 5 == 0:
-            from geo.store import Store
-
             s = Store(root)
             for e in s.log("kursk")[: len(stamps)]:
                 s.object_bytes("kursk", e.sha256)
+                s.shapes("kursk", e)
 
     # the store still takes writes
     f = write_json(tmp_path / "after" / "2024-12-31.geojson", layer(4242))
