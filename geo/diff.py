@@ -32,6 +32,7 @@ the README's "Noise" section for the measurement.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -172,12 +173,14 @@ class PreparedLayer:
         rather than one per layer, which would double what a long series holds in memory.
         """
         key = (self.digest, self.statuses, centre, index)
-        hit = _BOUNDARIES.pop(key, None)
+        with _BOUNDARIES_LOCK:
+            hit = _BOUNDARIES.pop(key, None)
         if hit is None:
             hit = boundary(self.projected(centre)[index])
-        _BOUNDARIES[key] = hit
-        while len(_BOUNDARIES) > BOUNDARY_CACHE:
-            del _BOUNDARIES[next(iter(_BOUNDARIES))]
+        with _BOUNDARIES_LOCK:  # diffs may run in several threads
+            _BOUNDARIES[key] = hit
+            while len(_BOUNDARIES) > BOUNDARY_CACHE:
+                del _BOUNDARIES[next(iter(_BOUNDARIES))]
         return hit
 
 
@@ -185,6 +188,7 @@ class PreparedLayer:
 #: union of the two layers of a pair, and of the next pair's earlier layer.
 BOUNDARY_CACHE = 16
 _BOUNDARIES: dict = {}
+_BOUNDARIES_LOCK = threading.Lock()
 
 
 def prepare_layer(collection: dict, theatre: Theatre, *, raw: bytes | str | None = None,

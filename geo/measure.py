@@ -239,19 +239,34 @@ def compute_changes(store: BaseStore, theatre: str, *, start: str | None = None,
                        "a change needs two")
     lo, hi = points[0][1], points[-1][0]
     every_date = [d for d in all_dates if lo <= d <= hi]
-    areas = compute_areas(store, theatre, every_date, as_of=as_of)
     settlements = load_settlements(store, theatre)
     cache = results_cache(store, theatre, "diff")
     pairs_iter = list(zip(points, points[1:], strict=False))
     if progress is not None:
         pairs_iter = progress(pairs_iter)
-    pairs, prepared = [], {}
-    for (a, _), (b, _) in pairs_iter:
-        _, summary = compute_diff(store, theatre, a, b, as_of=as_of, min_area_km2=min_area_km2,
-                                  tolerance_m=tolerance_m, settlements=settlements, cache=cache, prepared=prepared,
-                                  in_force=True)
-        pairs.append(summary)
-        _keep_only(prepared, summary["sha256_b"])  # a pair's second layer is the next pair's first: hold no more
+
+    def diffs():
+        pairs, prepared = [], {}
+        for (a, _), (b, _) in pairs_iter:
+            _, summary = compute_diff(store, theatre, a, b, as_of=as_of, min_area_km2=min_area_km2,
+                                      tolerance_m=tolerance_m, settlements=settlements, cache=cache,
+                                      prepared=prepared, in_force=True)
+            pairs.append(summary)
+            _keep_only(prepared, summary["sha256_b"])  # a pair's second layer is the next one's first: hold no more
+        return pairs
+
+    if store.concurrent_reads:
+        # the areas of every date and the diffs read the same layers but share nothing else: on two cores the
+        # areas (GEOS and PROJ, which let go of the GIL) run beside the diffs
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1, thread_name_prefix="frontline-areas") as pool:
+            areas_job = pool.submit(compute_areas, store, theatre, every_date, as_of=as_of)
+            pairs = diffs()
+            areas = areas_job.result()
+    else:
+        areas = compute_areas(store, theatre, every_date, as_of=as_of)
+        pairs = diffs()
     cache.save()
     pk = peak_and_retaken([{"date": r["date"], "total_km2": r["total_km2"]} for r in areas])
     ends = {k: {"date": r["date"], "total_km2": r["total_km2"]} for k, r in (("first", areas[0]), ("last", areas[-1]))}

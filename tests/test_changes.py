@@ -157,3 +157,18 @@ def test_changes_in_force_begins_with_the_layer_in_force_on_from(kursk, run_cli)
     forced = run_cli("--layers", kursk, "changes", "kursk", "--from", "2025-01-01", "--in-force", "--json").json()
     assert (forced["pairs"][0]["from"], forced["pairs"][0]["from_layer_date"]) == ("2025-01-01", "2024-12-31")
     assert forced["first"]["date"] == "2024-12-31"
+
+
+def test_areas_read_beside_the_diffs_give_what_one_thread_gives(kursk, monkeypatch):
+    """The folder store lets compute_changes measure the areas in a second thread; the answer is the same."""
+    from geo.measure import compute_changes
+    from geo.store import Store
+
+    monkeypatch.setenv("FRONTLINE_NO_CACHE", "1")
+    store = Store(kursk)
+    assert store.concurrent_reads
+    both = compute_changes(store, "kursk")
+    monkeypatch.setattr(Store, "concurrent_reads", False)
+    one = compute_changes(Store(kursk), "kursk")
+    assert json.dumps(both, sort_keys=True) == json.dumps(one, sort_keys=True)
+    assert len(both["pairs"]) == len(both["dates"]) - 1 > 10

@@ -299,7 +299,8 @@ def test_a_commit_writes_packs_of_at_most_32_versions_and_streams_pack_by_pack(s
     real = store.open_pack
 
     def counting(name, pack):
-        if store._open is None or store._open.name != pack:
+        held = getattr(store._held, "pack", None)  # the pack this thread holds decompressed
+        if held is None or held.name != pack:
             opened.append(pack)
         return real(name, pack)
 

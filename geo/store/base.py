@@ -82,6 +82,9 @@ class BaseStore(abc.ABC):
     #: Where the store is, for messages: a folder path or a URL without its password.
     location: str = ""
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    #: Reads may run in several threads at once (measure reads areas beside diffs where they may). The folder
+    #: keeps what it holds per thread; the PostGIS backend has one connection, so it says no.
+    concurrent_reads: bool = False
 
     # ---- primitives ---------------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -231,15 +234,15 @@ class BaseStore(abc.ABC):
         the entry returned then carries that layer's date. A date before the first layer is an error either way.
         """
         date = parse_date(date)
-        visible = self._visible(name, as_of)
-        if in_force and not any(e.date == date for e in visible):
+        by_date = self._by_date(name, as_of)
+        if in_force and date not in by_date:
             from ..dates import in_force as layer_in_force
 
-            found = layer_in_force(sorted({e.date for e in visible}), date)
+            found = layer_in_force(sorted(by_date), date)
             if found is None:
                 raise self._no_layer(name, date, as_of, in_force=True)
             date = found
-        entries = [e for e in visible if e.date == date]
+        entries = by_date.get(date, [])
         if version is not None:
             entries = [e for e in entries if e.version == version]
             if not entries:
@@ -247,6 +250,21 @@ class BaseStore(abc.ABC):
         if not entries:
             raise self._no_layer(name, date, as_of)
         return entries[-1]
+
+    def _by_date(self, name: str, as_of: str | None) -> dict[str, list[LogEntry]]:
+        """The visible entries of each date, in log order; kept for the log as it stands (a series asks a few
+        hundred dates of the same log: a scan of the log for each cost 0.2 s on the whole front).
+        """
+        visible = self._visible(name, as_of)
+        key = (name, as_of, len(visible), visible[-1].check if visible else None)
+        memo = getattr(self, "_by_date_memo", None)
+        if memo is not None and memo[0] == key:
+            return memo[1]
+        by: dict[str, list[LogEntry]] = {}
+        for e in visible:
+            by.setdefault(e.date, []).append(e)
+        self._by_date_memo = (key, by)
+        return by
 
     def _no_layer(self, name: str, date: str | None, as_of: str | None, *, in_force: bool = False) -> NoLayerOnDate:
         from ..dates import nearest

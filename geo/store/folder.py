@@ -66,6 +66,7 @@ import errno
 import fcntl
 import os
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -98,6 +99,8 @@ class Store(BaseStore):
     {'features': [], 'type': 'FeatureCollection'}
     """
 
+    concurrent_reads = True
+
     def __init__(self, root, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
         self.root = Path(root)
         self.location = str(self.root)
@@ -106,7 +109,7 @@ class Store(BaseStore):
         self._theatre_cache: dict[str, tuple[tuple, Theatre]] = {}
         self._pack_maps: dict[str, tuple[tuple, dict[str, list[str]]]] = {}
         self._pack_heads: dict[str, dict | None] = {}  # a pack's index, by its name (content-addressed: final)
-        self._open: OpenPack | None = None  # the one pack held decompressed
+        self._held = threading.local()  # the one pack held decompressed, per thread (measure reads in two)
 
     # ---- theatres ---------------------------------------------------------------------------------------
     def theatre_dir(self, name: str) -> Path:
@@ -239,16 +242,17 @@ class Store(BaseStore):
 
     def open_pack(self, name: str, pack: str) -> OpenPack:
         """The pack ``pack`` read whole and re-hashed (the last one opened is kept). CorruptStore if altered."""
-        if self._open is not None and self._open.name == pack and self._open.theatre == name:
-            return self._open
-        self._open = None
+        held = getattr(self._held, "pack", None)
+        if held is not None and held.name == pack and held.theatre == name:
+            return held
+        self._held.pack = None
         try:
             data = (self.packs_dir(name) / f"{pack}.pack").read_bytes()
         except FileNotFoundError:
             raise CorruptStore(f"pack {pack[:12]} is missing") from None
         op = OpenPack.of(pack, data)
         op.theatre = name
-        self._open = op
+        self._held.pack = op
         return op
 
     def _in_packs(self, name: str, digest: str, what):
