@@ -387,3 +387,32 @@ def shapes_of(geometry: Mapping | None, kind: str = "area") -> list[tuple[str, l
     if t == "MultiLineString":
         return [("L", ln) for ln in c or [] if ln]
     return []
+
+
+def shapes_of_geometry(geom, kind: str = "area") -> list[tuple[str, list]]:
+    """:func:`shapes_of` of a shapely geometry: ``("P", rings)`` or ``("L", line)``, coordinates as ``(n, 2)``
+    numpy arrays (each ring closed, as GeoJSON gives it), the same shapes in the same order.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> [(k, [r.tolist() for r in c]) for k, c in shapes_of_geometry(shapely.box(0, 0, 1, 1))]
+    [('P', [[[1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0], [1.0, 0.0]]])]
+    >>> shapes_of_geometry(shapely.LineString([(0, 0), (1, 1)]), "area"), shapes_of_geometry(None)
+    ([], [])
+    """
+    import shapely
+
+    if geom is None or geom.is_empty:
+        return []
+    out: list[tuple[str, list]] = []
+    for part in shapely.get_parts(geom):
+        t = part.geom_type
+        if t in ("GeometryCollection", "MultiPolygon", "MultiLineString"):  # nested in a collection
+            out.extend(shapes_of_geometry(part, kind))
+        elif kind == "area" and t == "Polygon" and not part.is_empty:
+            out.append(("P", [shapely.get_coordinates(part.exterior)] +
+                        [shapely.get_coordinates(r) for r in part.interiors]))
+        elif kind == "line" and t == "LineString" and not part.is_empty:
+            out.append(("L", shapely.get_coordinates(part)))
+    return out

@@ -70,8 +70,10 @@ def select_dates(store, theatre: str, *, date_from: str | None = None, date_to: 
 class StoreLayers(Sequence):
     """The layers of ``dates`` as the timeline reads them, each read from the store only when asked for.
 
-    Each item is ``{"date", "collection", "version", "source"}``; nothing is kept between reads, so iterating holds
-    one layer at a time.
+    Each item is ``{"date", "shapes", "version", "source"}``, ``shapes`` each feature's ``(status, shapely
+    geometry)`` from the version's binary form (:meth:`geo.store.BaseStore.shapes`: no GeoJSON parsed); nothing
+    is kept between reads, so iterating holds one layer at a time. :meth:`with_collection` gives a layer's GeoJSON
+    (the opening date, which the server draws).
     """
 
     def __init__(self, store, theatre: str, dates: list[str], *, as_of: str | None = None):
@@ -84,6 +86,14 @@ class StoreLayers(Sequence):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
+        e = self._store.entry(self._theatre, self.dates[i], as_of=self._as_of)
+        shapes = self._store.shapes(self._theatre, e)
+        return {"date": e.date, "shapes": [(p.get("status"), g) for p, g in zip(shapes.properties, shapes.geometries,
+                                                                                  strict=True)],
+                "version": e.version, "source": e.source}
+
+    def with_collection(self, i: int) -> dict:
+        """Layer ``i`` as ``{"date", "collection", "version", "source"}``: its GeoJSON, read and parsed."""
         x = self._store.read(self._theatre, self.dates[i], as_of=self._as_of)
         return {"date": x.date, "collection": x.collection, "version": x.version, "source": x.source}
 
@@ -209,7 +219,7 @@ def command(theatre, date_from, date_to, output, assets, tiles, base_url, card, 
                                          if span else [])
     out_path = output or Path("maps") / f"{theatre}-timeline.html"
     image = None
-    opening = inputs["layers"][data["open"]]  # read again: the one layer the page draws on the server
+    opening = inputs["layers"].with_collection(data["open"])  # read again: the one layer the server draws
     if card or base_url:
         from .map import social_card, write_card
 

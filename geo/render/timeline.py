@@ -131,7 +131,7 @@ from itertools import chain
 import numpy as np
 
 from ..errors import InvalidInput
-from ..topology import Topology, shapes_of
+from ..topology import Topology, shapes_of, shapes_of_geometry
 from . import messages
 from .assets import squeeze
 from .geometry import SCALE, context_tolerance, encode_part, expand, for_context, lines
@@ -147,6 +147,9 @@ _SCRIPT_END = re.compile(r"</(script|style)", re.IGNORECASE)
 # ---- geometry --------------------------------------------------------------------------------------------------
 def _grid(coords) -> np.ndarray:
     """(lon, lat) degrees as integer 1e-5 degree units (float64 holding integers: exact keys for the topology)."""
+    if isinstance(coords, np.ndarray):  # from shapely (the store's binary form): already an (n, 2) array
+        c = coords[:, :2].astype(np.float64, copy=False)
+        return np.floor(c * SCALE + 0.5)
     if not coords:
         return np.empty((0, 2))
     try:  # read flat: several times faster than np.asarray on nested lists
@@ -162,15 +165,23 @@ def _grid(coords) -> np.ndarray:
     return np.floor(c[:, :2] * SCALE + 0.5)
 
 
-def _layer_shapes(collection: Mapping, index: Mapping[str, int], kinds: Mapping[str, str],
+def _layer_shapes(layer: Mapping, index: Mapping[str, int], kinds: Mapping[str, str],
                   date: str) -> list[tuple[int, str, object]]:
-    """One layer's shapes for :meth:`geo.topology.Topology.add`: ``(status index, "P"|"L", grid coordinates)``."""
+    """One layer's shapes for :meth:`geo.topology.Topology.add`: ``(status index, "P"|"L", grid coordinates)``.
+
+    From the layer's ``shapes`` (each feature's ``(status, shapely geometry)``, as the store's binary form holds
+    them) where it has them, else from its ``collection`` (GeoJSON): the same coordinates either way.
+    """
+    if "shapes" in layer:
+        features = [(st, g, shapes_of_geometry) for st, g in layer["shapes"]]
+    else:
+        features = [((f.get("properties") or {}).get("status"), f.get("geometry"), shapes_of)
+                    for f in layer["collection"].get("features", []) or []]
     out = []
-    for f in collection.get("features", []) or []:
-        st = (f.get("properties") or {}).get("status")
+    for st, geometry, walk in features:
         if st not in index:
             raise InvalidInput(f"{date}: status {st!r} is not in the vocabulary ({', '.join(index)})")
-        for kind, coords in shapes_of(f.get("geometry"), kinds[st]):
+        for kind, coords in walk(geometry, kinds[st]):
             out.append((index[st], kind, [_grid(r) for r in coords] if kind == "P" else _grid(coords)))
     return out
 
@@ -415,7 +426,7 @@ def timeline_data(theatre, layers: Iterable[Mapping], areas: Sequence[Mapping], 
         row = by_date.get(date)
         if row is None:
             raise InvalidInput(f"no areas for {date}: measure every layer drawn")
-        given = _layer_shapes(layer["collection"], index, kinds, date)
+        given = _layer_shapes(layer, index, kinds, date)
         for si, kind, coords in given:
             pts = np.vstack(coords) if kind == "P" else coords
             if len(pts):

@@ -462,3 +462,25 @@ def test_a_shape_written_as_edits_of_another_is_rebuilt_to_its_tokens(base, chan
         out += base[pos:s] + list(toks)
         pos = e
     assert out + base[pos:] == new
+
+
+def test_layers_read_from_the_binary_form_draw_what_their_geojson_draws(tmp_path):
+    """The command reads each layer's shapes from the store's binary form (no GeoJSON parsed); the page data
+    equals the one built from the same layers' GeoJSON, on the bundled store (areas, lines, holes, empty dates)."""
+    import shutil
+    from pathlib import Path
+
+    from geo.commands.timeline import timeline_inputs
+
+    bundled = Path(__file__).resolve().parents[2] / "layers" / "kursk"
+    shutil.copytree(bundled, tmp_path / "kursk", ignore=shutil.ignore_patterns("cache"))
+    inputs = timeline_inputs(Store(tmp_path), "kursk")
+    lazy = inputs["layers"]
+    assert "shapes" in lazy[0] and "collection" not in lazy[0]
+    parsed = [lazy.with_collection(i) for i in range(len(lazy))]
+    assert all("collection" in x for x in parsed)
+    t = inputs["theatre"]
+    from_shapes = timeline_data(t, lazy, inputs["areas"])
+    from_geojson = timeline_data(t, parsed, inputs["areas"])
+    assert json.dumps(from_shapes, sort_keys=True) == json.dumps(from_geojson, sort_keys=True)
+    assert len(dates_of(from_shapes)) == len(lazy) > 10
