@@ -18,7 +18,7 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import InvalidInput, LimitExceeded, ValidationError
@@ -67,7 +67,7 @@ class Prepared:
 
     path: str
     date: str
-    collection: dict
+    collection: dict | None  # None in what import_paths returns (see there)
     note: str
 
 
@@ -377,7 +377,8 @@ def import_paths(store: Store, name: str, paths: Sequence, opts: ImportOptions =
 
     ``progress``, if given, wraps the iterable of files being read (e.g. a click progress bar).
     Returns one ``(Prepared, RecordResult)`` per file; ``RecordResult.created`` is False where the content
-    equals the date's current version.
+    equals the date's current version. The ``Prepared`` returned has ``collection`` None: each layer is let go
+    once the store has encoded it (an import of 769 whole-front layers held 499 MB when every one was kept).
     """
     theatre = store.theatre(name)
     files = expand_paths(paths)
@@ -387,9 +388,15 @@ def import_paths(store: Store, name: str, paths: Sequence, opts: ImportOptions =
         raise InvalidInput("--date applies to a single file; name the dates in the file names instead")
     region = store.region_geometry(name) if opts.fmt == "deepstate" else None
     iterable = progress(files) if progress else files
-    prepared = [prepare_file(store, name, f, opts, theatre, region) for f in iterable]
-    items = [(p.date, p.collection, opts.source, ". ".join(x for x in (opts.note, p.note) if x)) for p in prepared]
-    records = store.record_many(name, items, recorded_by=opts.recorded_by)
+    prepared: list[Prepared] = []
+
+    def items():  # one file at a time: the store keeps each as bytes, so no import holds every layer's GeoJSON
+        for f in iterable:
+            p = prepare_file(store, name, f, opts, theatre, region)
+            prepared.append(replace(p, collection=None))
+            yield p.date, p.collection, opts.source, ". ".join(x for x in (opts.note, p.note) if x)
+
+    records = store.record_many(name, items(), recorded_by=opts.recorded_by)
     return list(zip(prepared, records, strict=True))
 
 

@@ -350,7 +350,9 @@ class BaseStore(abc.ABC):
                     recorded_at: str | None = None) -> list[RecordResult]:
         """Record several versions in one commit: all land, or none.
 
-        ``items`` is a sequence of ``(date, collection, source, note)``. An item identical to its date's current
+        ``items`` is an iterable of ``(date, collection, source, note)``, read whole before anything is written
+        (a generator keeps one layer's GeoJSON in memory at a time: each is kept only as its canonical bytes and
+        binary form). An item identical to its date's current
         version (or to the previous item of the same date) records nothing. With ``recorded_at``, the first new
         entry gets that time and the next ones a microsecond more each. Without it, the time is the writer's
         clock (the folder: this machine's; PostGIS: the server's, one clock for every editor), moved a
@@ -358,10 +360,13 @@ class BaseStore(abc.ABC):
         """
         self.theatre(name)
         prepared = []
-        for date, collection, source, note in items:
+        for date, collection, source, note in items:  # items may be a generator: each layer is let go once encoded
             date = parse_date(date)
             data = canonical_bytes(collection)
-            prepared.append((date, data, sha256(data), str(source or ""), str(note or ""), collection))
+            digest = sha256(data)
+            prepared.append((date, data, digest, str(source or ""), str(note or ""),
+                             len(collection.get("features", [])), shapes_blob(digest, collection)))
+            del collection
         who = str(recorded_by if recorded_by is not None else _user())
         with self._writing(name) as w:
             entries = list(w.entries)
@@ -378,12 +383,11 @@ class BaseStore(abc.ABC):
             by_date: dict[str, list[LogEntry]] = {}  # one pass, not a scan of the log per item
             for e in entries:
                 by_date.setdefault(e.date, []).append(e)
-            for date, data, digest, source, note, collection in prepared:
+            for date, data, digest, source, note, nfeat, blob in prepared:
                 same_date = by_date.setdefault(date, [])
                 if same_date and same_date[-1].sha256 == digest:
                     results.append(RecordResult(same_date[-1], False))
                     continue
-                nfeat = len(collection.get("features", []))
                 stamp = format_timestamp(now)
                 if entries and stamp <= entries[-1].recorded_at:  # keep the log strictly ordered
                     stamp = format_timestamp(_parse_stamp(entries[-1].recorded_at) + dt.timedelta(microseconds=1))
@@ -397,7 +401,7 @@ class BaseStore(abc.ABC):
                 prev_line = entry.line()
                 if digest not in objects:
                     objects[digest] = data
-                    blobs[digest] = shapes_blob(digest, collection)
+                    blobs[digest] = blob
                 results.append(RecordResult(entry, True))
             if new:
                 w.commit(new, objects, blobs)
