@@ -68,9 +68,8 @@ def _frontline_imports(*modules) -> None:
 
     import geo.cli  # noqa: F401
 
-    for m in modules:
-        with contextlib.suppress(ImportError):  # the command modules are others' to rename: import what exists
-            importlib.import_module(m)
+    for m in modules:  # imported before the clock starts, as a notebook kernel has them
+        importlib.import_module(m)
 
 
 def _cli(store: str, out: Path | None, *argv) -> None:
