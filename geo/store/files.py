@@ -18,6 +18,28 @@ def _atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
     (a feed's change files), where a crash may lose the file but never leaves a mix.
     """
     path = Path(path)
+    _replace(path, data, durable=durable)
+    if durable:
+        _fsync_folder(path.parent)
+
+
+def _atomic_write_many(files: dict[Path, bytes]) -> None:
+    """:func:`_atomic_write` of several files, durably, with one fsync of each folder at the end.
+
+    Each file is written to a temporary file, fsynced and renamed over its path in turn (a reader sees each file's
+    old bytes or its new ones); the folders' fsyncs then make the renames durable together.
+    """
+    folders = set()
+    for path, data in files.items():
+        path = Path(path)
+        _replace(path, data, durable=True)
+        folders.add(path.parent)
+    for folder in folders:
+        _fsync_folder(folder)
+
+
+def _replace(path: Path, data: bytes, *, durable: bool) -> None:
+    """``data`` into a temporary file beside ``path`` (fsynced if ``durable``), renamed over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -32,44 +54,14 @@ def _atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    if not durable:
-        return
-    dfd = os.open(path.parent, os.O_RDONLY)
+
+
+def _fsync_folder(folder: Path) -> None:
+    dfd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dfd)
     finally:
         os.close(dfd)
-
-
-def _atomic_write_many(files: dict[Path, bytes]) -> None:
-    """:func:`_atomic_write` of several files of one folder, durably, with one fsync of the folder at the end.
-
-    Each file is written to a temporary file, fsynced and renamed over its path in turn (a reader sees each file's
-    old bytes or its new ones); the folder's fsync then makes the renames durable together.
-    """
-    folders = set()
-    for path, data in files.items():
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            os.fchmod(fd, 0o666 & ~_umask())
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-        folders.add(path.parent)
-    for folder in folders:
-        dfd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
 
 
 def _umask() -> int:

@@ -170,6 +170,18 @@ def check_entries(entries: list[LogEntry]) -> list[str]:
     return []
 
 
+def numbering_problems(entries: list[LogEntry]) -> tuple[int, list[str]]:
+    """The number of dates in ``entries`` and, for each date whose versions are not numbered 1, 2, … in log
+    order, a problem for :func:`~geo.store.verify.verify` (both backends check it the same way).
+    """
+    per_date: dict[str, list[LogEntry]] = {}
+    for e in entries:
+        per_date.setdefault(e.date, []).append(e)
+    problems = [f"log: versions of {date} are not numbered 1..{len(es)}" for date, es in per_date.items()
+                if [e.version for e in es] != list(range(1, len(es) + 1))]
+    return per_date, problems
+
+
 def _last_line(raw: bytes) -> bytes:
     if not raw:
         return b""

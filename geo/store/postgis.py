@@ -67,7 +67,7 @@ from ..errors import (
 )
 from ..theatre import Theatre, check_name, check_relative_path
 from .base import DEFAULT_LOCK_TIMEOUT, BaseStore, LogEntry, VerifyReport, _Writer
-from .log import check_entries, format_timestamp, sha256
+from .log import check_entries, format_timestamp, numbering_problems, sha256
 from .packs import agreement
 
 #: Bump with any change to SCHEMA; a store at another version is refused rather than misread.
@@ -463,13 +463,9 @@ class PgStore(BaseStore):
             entries = self._log_rows(name, conn)
             report.problems.extend(f"log: {p}" for p in _check_log(entries, self._head(name, conn)))
             report.versions = len(entries)
-            per_date: dict[str, list[LogEntry]] = {}
-            for e in entries:
-                per_date.setdefault(e.date, []).append(e)
+            per_date, numbering = numbering_problems(entries)
             report.dates = len(per_date)
-            for date, es in per_date.items():
-                if [e.version for e in es] != list(range(1, len(es) + 1)):
-                    report.problems.append(f"log: versions of {date} are not numbered 1..{len(es)}")
+            report.problems.extend(numbering)
             wanted = {e.sha256: e for e in entries}
             seen, no_form = set(), 0
             nfeat = dict(conn.execute("SELECT sha256, count(*) FROM features WHERE theatre = %s GROUP BY sha256",

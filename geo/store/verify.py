@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..errors import CorruptStore
-from .base import BaseStore, LogEntry, VerifyReport  # the folder store arrives as an argument: no import of it
-from .log import _DATE_RE, _parse_log, sha256
+from .base import BaseStore, VerifyReport  # the folder store arrives as an argument: no import of it
+from .log import _DATE_RE, _parse_log, numbering_problems, sha256
 from .packs import OpenPack, agreement
 
 META = ".frontline"
@@ -42,13 +42,9 @@ def _verify_folder(store, name: str) -> VerifyReport:
         if not problems:
             report.notes.extend(store.recover(name))
         report.versions = len(entries)
-        per_date: dict[str, list[LogEntry]] = {}
-        for e in entries:
-            per_date.setdefault(e.date, []).append(e)
+        per_date, numbering = numbering_problems(entries)
         report.dates = len(per_date)
-        for date, es in per_date.items():
-            if [e.version for e in es] != list(range(1, len(es) + 1)):
-                report.problems.append(f"log: versions of {date} are not numbered 1..{len(es)}")
+        report.problems.extend(numbering)
         packs_dir = store.packs_dir(name)
         for f in sorted(packs_dir.glob("*.pack")) if packs_dir.is_dir() else []:
             try:
