@@ -19,14 +19,12 @@ first layer (as the plain loop's), where frontline centres its own; DuckDB's are
 from __future__ import annotations
 
 import csv
-import json
 import os
 import shutil
 import statistics
-import sys
 from pathlib import Path
 
-from .run import spawn
+from .run import measure as run_measure
 
 #: (task, ways) in the order of the table; each way's process is :mod:`bench.front_work`
 PLAN = (("import", ("frontline",)), ("area", ("frontline", "loop", "duckdb", "postgis", "floor")),
@@ -55,13 +53,20 @@ def clear_cache(store: Path) -> None:
 
 
 def measure(task: str, way: str, args: dict, *, env: dict | None = None) -> dict:
-    r = spawn([sys.executable, "-m", "bench.front_work", task, way, json.dumps(args)], env=env)
-    lines = [x for x in r["stdout"].splitlines() if x.startswith("BENCH ")]
-    if r["rc"] != 0 or not lines:
-        raise RuntimeError(f"whole front {task}/{way} failed (exit {r['rc']}):\n{r['stderr'][-3000:]}")
-    res = json.loads(lines[-1][6:])
-    res.update(process_s=r["wall"], peak_mb=r["peak_mb"])
-    return res
+    """:func:`bench.run.measure` of a ``bench.front_work`` process."""
+    return run_measure(task, way, args, env=env, module="bench.front_work")
+
+
+def task_args(task: str, way: str, folder: Path, store: Path, work: Path) -> tuple[dict, dict | None]:
+    """The arguments of one measurement and its environment: frontline measured cold (the result cache removed
+    and ``FRONTLINE_NO_CACHE``), an import into ``store`` from ``folder``, the other tasks on ``store``."""
+    if task == "import":
+        return {"folder": str(folder), "dest": str(store)}, None
+    args = {"folder": str(folder), "store": str(store), "out": str(work / f"{task}-{way}.out")}
+    if way != "frontline":
+        return args, None
+    clear_cache(store)
+    return args, NO_CACHE
 
 
 def available_ways() -> tuple[dict, dict]:
@@ -136,14 +141,7 @@ def front_benchmark(work: Path, ukraine: Path, *, limit: int | None, repeat: int
             ways = [w for w in ways if ok[w]]
             k = r % len(ways)
             for way in ways[k:] + ways[:k]:  # each way goes first in turn
-                if task == "import":
-                    args = {"folder": str(folder), "dest": str(store)}
-                else:
-                    args = {"folder": str(folder), "store": str(store), "out": str(work / f"{task}-{way}.out")}
-                env = None
-                if way == "frontline" and task != "import":
-                    clear_cache(store)
-                    env = NO_CACHE
+                args, env = task_args(task, way, folder, store, work)
                 samples[(task, way)].append(measure(task, way, args, env=env))
             log(f"  repeat {r + 1}/{repeat} {task}: " + ", ".join(
                 f"{w} {samples[(task, w)][-1]['seconds']:.2f} s" for w in ways))

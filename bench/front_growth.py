@@ -195,7 +195,7 @@ def synthesize(real_files: list[str], count: int, dest: Path, *, log=None) -> di
 
 def growth_benchmark(work: Path, ukraine: Path, *, points=POINTS, limit: int | None = None, log) -> dict:
     """The growth points; ``limit`` grows the series from the first ``limit`` real layers only (the smoke test)."""
-    from .front import NO_CACHE, available_ways, clear_cache, link_folder, measure
+    from .front import available_ways, link_folder, measure, task_args
 
     real_files = sorted(str(p) for p in (ukraine / "deepstate" / "daily").glob("*.geojson"))[:limit]
     ok, notes = available_ways()
@@ -221,14 +221,7 @@ def growth_benchmark(work: Path, ukraine: Path, *, points=POINTS, limit: int | N
                 if prev_s * n / prev_n > CAP_S:
                     p["ways"][key] = {"capped": f"{prev_s:.1f} s at {prev_n:,} dates, so over {CAP_S:.0f} s here"}
                     continue
-            if task == "import":
-                args = {"folder": str(folder), "dest": str(store)}
-            else:
-                args = {"folder": str(folder), "store": str(store), "out": str(work / f"{task}-{way}.out")}
-            env = None
-            if way == "frontline" and task != "import":
-                clear_cache(store)
-                env = NO_CACHE
+            args, env = task_args(task, way, folder, store, work)
             t = time.perf_counter()
             try:
                 r = measure(task, way, args, env=env)

@@ -15,12 +15,13 @@ As in :mod:`bench.work`, each way imports its libraries before the clock starts;
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
 import time
 from pathlib import Path
+
+from .work import _cli
 
 THEATRE = "ua"
 STATUS = "ru_occupied"
@@ -72,24 +73,12 @@ def _frontline_imports(*modules) -> None:
         importlib.import_module(m)
 
 
-def _cli(store: str, out: Path | None, *argv) -> None:
-    """``frontline --layers STORE ARGV`` in this process, stdout to ``out`` (or nowhere); non-zero exit raises."""
-    from geo.cli import main
-
-    with open(out or os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-        try:
-            main(["--layers", store, *argv])
-        except SystemExit as exc:
-            if exc.code not in (0, None):
-                raise RuntimeError(f"frontline {' '.join(argv)} exited {exc.code}") from None
-
-
 def fl_import(args) -> dict:
     _frontline_imports("geo.commands.importing", "geo.importers", "geo.validate")
     root = Path(args["dest"])
     init_store(root)
     t = time.perf_counter()
-    _cli(str(root), None, "import", THEATRE, args["folder"], "--status", STATUS, "--source", SOURCE)
+    _cli(str(root), "import", THEATRE, args["folder"], "--status", STATUS, "--source", SOURCE)
     return {"seconds": time.perf_counter() - t, **store_sizes(root)}
 
 
@@ -97,7 +86,7 @@ def fl_area(args) -> dict:
     _frontline_imports("geo.commands.area", "geo.measure", "geo.area")
     out = Path(args["out"])
     t = time.perf_counter()
-    _cli(args["store"], out, "area", THEATRE, "--all", "--json")
+    _cli(args["store"], "area", THEATRE, "--all", "--json", out=out)
     s = time.perf_counter() - t
     doc = json.loads(out.read_text())
     return {"seconds": s, "areas": {r["date"]: r["areas_km2"].get(STATUS, 0.0) for r in doc["dates"]}}
@@ -107,7 +96,7 @@ def fl_changes(args) -> dict:
     _frontline_imports("geo.commands.changes", "geo.measure", "geo.diff")
     out = Path(args["out"])
     t = time.perf_counter()
-    _cli(args["store"], out, "changes", THEATRE, "--json")
+    _cli(args["store"], "changes", THEATRE, "--json", out=out)
     s = time.perf_counter() - t
     pairs = json.loads(out.read_text())["pairs"]
     # frontline counts slivers apart as noise (geo.diff); the other ways overlay without a threshold, so the
@@ -126,7 +115,7 @@ def fl_timeline(args) -> dict:
     _frontline_imports("geo.commands.timeline", "geo.render.timeline")
     out = Path(args["out"])
     t = time.perf_counter()
-    _cli(args["store"], None, "timeline", THEATRE, "--assets", "inline", "-o", str(out))
+    _cli(args["store"], "timeline", THEATRE, "--assets", "inline", "-o", str(out))
     return {"seconds": time.perf_counter() - t, "bytes": out.stat().st_size}
 
 

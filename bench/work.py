@@ -43,11 +43,12 @@ def _frontline_imports(*modules):
         importlib.import_module(m)
 
 
-def _cli(store: str, *argv) -> None:
-    """``frontline --layers STORE ARGV`` in this process; stdout thrown away; a non-zero exit raises."""
+def _cli(store: str, *argv, out=None) -> None:
+    """``frontline --layers STORE ARGV`` in this process, stdout to the file ``out`` (default: thrown away); a
+    non-zero exit raises."""
     from geo.cli import main
 
-    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
+    with open(out or os.devnull, "w") as null, contextlib.redirect_stdout(null):
         try:
             main(["--layers", store, *argv])
         except SystemExit as exc:
