@@ -42,23 +42,62 @@ def _to_shapely(g: dict, shapely):
         coords = np.array([pt for r in rings for pt in r], dtype=np.float64)
         if coords.ndim != 2 or coords.shape[1] != 2:
             return None
-        ring_off = np.cumsum([0] + [len(r) for r in rings])
-        poly_off = np.cumsum([0] + [len(p) for p in polys])
-        if t == "Polygon":
-            return shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, (ring_off, poly_off))[0]
-        return shapely.from_ragged_array(shapely.GeometryType.MULTIPOLYGON, coords,
-                                         (ring_off, poly_off, np.array([0, len(polys)])))[0]
+        return _build(t, coords, [len(r) for r in rings], [len(p) for p in polys])
     lines = [c] if t == "LineString" else c
     if not all(isinstance(ln, list) and ln for ln in lines):
         return None
     coords = np.array([pt for ln in lines for pt in ln], dtype=np.float64)
     if coords.ndim != 2 or coords.shape[1] != 2:
         return None
-    line_off = np.cumsum([0] + [len(ln) for ln in lines])
-    if t == "LineString":
-        return shapely.from_ragged_array(shapely.GeometryType.LINESTRING, coords, (line_off,))[0]
-    return shapely.from_ragged_array(shapely.GeometryType.MULTILINESTRING, coords,
-                                     (line_off, np.array([0, len(lines)])))[0]
+    return _build(t, coords, [len(ln) for ln in lines], None)
+
+
+def from_arrays(kind: str, coords):
+    """The shapely geometry of a polygon, multipolygon, line or multiline whose coordinates nest as GeoJSON's
+    do, each ring or line given as an ``(n, 2)`` float64 array (not empty): what :func:`to_shapely` builds from the
+    same numbers as lists.
+
+    >>> import numpy as np
+    >>> from_arrays("LineString", np.array([[30.0, 50.0], [31.0, 50.5]])).wkt
+    'LINESTRING (30 50, 31 50.5)'
+    """
+    import numpy as np
+
+    if kind in _POLYGONAL:
+        polys = [coords] if kind == "Polygon" else coords
+        rings = [r for p in polys for r in p]
+        return _build(kind, np.concatenate(rings), [len(r) for r in rings], [len(p) for p in polys])
+    if kind not in _LINEAR:
+        raise ValueError(f"not a polygonal or linear type: {kind!r}")
+    lines = [coords] if kind == "LineString" else coords
+    return _build(kind, np.concatenate(lines), [len(ln) for ln in lines], None)
+
+
+def nested_lists(coords):
+    """GeoJSON coordinates nesting ``(n, 2)`` arrays as nested lists of floats."""
+    if hasattr(coords, "tolist"):
+        return coords.tolist()
+    return [nested_lists(c) for c in coords]
+
+
+def _build(kind: str, coords, part_lens: list, poly_lens: list | None):
+    """One geometry from ragged arrays: ``coords`` (n, 2), the length of each ring (or line) and, for polygons,
+    the number of rings of each polygon.
+    """
+    import numpy as np
+    import shapely
+
+    part_off = np.cumsum([0, *part_lens])
+    if kind == "LineString":
+        return shapely.from_ragged_array(shapely.GeometryType.LINESTRING, coords, (part_off,))[0]
+    if kind == "MultiLineString":
+        return shapely.from_ragged_array(shapely.GeometryType.MULTILINESTRING, coords,
+                                         (part_off, np.array([0, len(part_lens)])))[0]
+    poly_off = np.cumsum([0, *poly_lens])
+    if kind == "Polygon":
+        return shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, (part_off, poly_off))[0]
+    return shapely.from_ragged_array(shapely.GeometryType.MULTIPOLYGON, coords,
+                                     (part_off, poly_off, np.array([0, len(poly_lens)])))[0]
 
 
 def to_geojson_dict(shape) -> dict:

@@ -24,9 +24,10 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from itertools import chain
 
 from .errors import LimitExceeded, ValidationError
-from .geomio import to_geojson_dict, to_shapely
+from .geomio import from_arrays, nested_lists, to_geojson_dict
 from .theatre import Theatre
 
 AREA_TYPES = ("Polygon", "MultiPolygon")
@@ -41,6 +42,9 @@ class ValidatedLayer:
 
     collection: dict
     repairs: list[str] = field(default_factory=list)
+    #: Each feature's shapely geometry, the same as :func:`geo.geomio.to_shapely` of its normalised GeoJSON (the
+    #: store's binary form is made from them: :func:`geo.store.encode_layer`).
+    shapes: list = field(default_factory=list)
     dropped_z: bool = False
     vertices: int = 0
 
@@ -163,8 +167,7 @@ def validate_layer(
         except _Problem as exc:
             fail(str(exc))
         result.dropped_z |= had_z
-        clean = {"type": gtype, "coordinates": coords}
-        shape = to_shapely(clean)  # the same geometry as from_geojson of its text, without the text
+        shape = from_arrays(gtype, coords)  # the same geometry as from_geojson of its text, without the text
         if theatre.bbox is not None:
             _check_region(shape, theatre.bbox, fail)
         if gtype in AREA_TYPES:
@@ -178,6 +181,8 @@ def validate_layer(
                 result.repairs.append(f"feature {i}: {reason}")
             shape = shapely.orient_polygons(shape, exterior_cw=False)
             clean = _geojson_geometry(shape)
+        else:
+            clean = {"type": gtype, "coordinates": nested_lists(coords)}
         new_props = {k: v for k, v in props.items() if k != status_field}
         new_props["status"] = raw
         try:  # what the store will write must be strict JSON in UTF-8
@@ -186,6 +191,7 @@ def validate_layer(
             kind = "a number too large (or NaN)" if isinstance(exc, ValueError) else "an unpaired surrogate"
             fail(f"a property holds {kind}, which is not valid JSON text")
         out_features.append({"type": "Feature", "properties": new_props, "geometry": clean})
+        result.shapes.append(shape)
     result.collection = {"type": "FeatureCollection", "features": out_features}
     if isinstance(collection.get("source_metadata"), dict):  # kept by an import: a stored layer re-validates as is
         result.collection["source_metadata"] = collection["source_metadata"]
@@ -227,7 +233,7 @@ def _position(p, had_z):
 
 
 def _plain_positions(ring):
-    """``ring`` as a list of ``[lon, lat]`` floats when every position is a plain 2-D one in range, else None.
+    """``ring`` as an ``(n, 2)`` float64 array when every position is a plain 2-D one in range, else None.
 
     The import's fast path (numpy over the whole ring instead of :func:`_position` per position): it accepts
     exactly what the per-position checks accept for 2-D positions, and anything else (3-D, a bool, a string, a
@@ -235,9 +241,9 @@ def _plain_positions(ring):
     """
     import numpy as np
 
-    if {type(p) for p in ring} != {list} or {len(p) for p in ring} != {2}:
+    if set(map(type, ring)) != {list} or set(map(len, ring)) != {2}:
         return None
-    if not {type(v) for p in ring for v in p} <= {float, int}:  # bool is not int here: type() is exact
+    if not set(map(type, chain.from_iterable(ring))) <= {float, int}:  # bool is not int here: type() is exact
         return None
     try:
         a = np.array(ring, dtype=np.float64)
@@ -246,24 +252,28 @@ def _plain_positions(ring):
     lon, lat = a[:, 0], a[:, 1]
     if not (np.isfinite(a).all() and (np.abs(lon) <= 180).all() and (np.abs(lat) <= 90).all()):
         return None
-    return a.tolist()
+    return a
 
 
 def _ring(ring, counter, had_z, *, closed):
+    """One ring or line checked, as an ``(n, 2)`` float64 array of its lon/lat (a third value dropped)."""
+    import numpy as np
+
     if not isinstance(ring, list):
         raise _Problem(f"expected a list of positions, found {_short(ring)}")
     counter.add(len(ring))
     out = _plain_positions(ring) if ring else None
     if out is None:
-        out = []
+        slow = []
         for p in ring:
             q, had_z = _position(p, had_z)
-            out.append(q)
+            slow.append(q)
+        out = np.array(slow, dtype=np.float64).reshape(-1, 2)
     if closed:
         if len(out) < 4:
             raise _Problem(f"a ring has {len(out)} positions; a closed ring needs at least 4")
-        if out[0] != out[-1]:
-            raise _Problem(f"a ring is not closed: it starts at {out[0]} and ends at {out[-1]}")
+        if (out[0] != out[-1]).any():
+            raise _Problem(f"a ring is not closed: it starts at {out[0].tolist()} and ends at {out[-1].tolist()}")
     elif len(out) < 2:
         raise _Problem(f"a line has {len(out)} position(s); it needs at least 2")
     return out, had_z

@@ -347,7 +347,7 @@ def test_a_binary_form_that_disagrees_with_its_object_is_a_problem(store, monkey
 
     real = packs.shapes_blob
 
-    def wrong(digest, collection):  # a writer's bug: the WKB of another geometry
+    def wrong(digest, collection, geometries=None):  # a writer's bug: the WKB of another geometry
         other = {"type": "FeatureCollection", "features": [
             {**f, "geometry": {"type": "Point", "coordinates": [0, 0]}} for f in collection["features"]]}
         return real(digest, other)

@@ -28,7 +28,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .base import DEFAULT_LOCK_TIMEOUT, BaseStore, Layer, RecordResult, VerifyReport, _polygonal_union, _user
+from .base import (
+    DEFAULT_LOCK_TIMEOUT,
+    BaseStore,
+    EncodedLayer,
+    Layer,
+    RecordResult,
+    VerifyReport,
+    _polygonal_union,
+    _user,
+    encode_layer,
+)
 from .copy import CopyResult, copy_theatre
 from .files import _atomic_write, _read_json
 from .folder import LOG, META, Store
@@ -44,10 +54,10 @@ from .log import (
 from .verify import verify
 
 __all__ = [
-    "DEFAULT_LOCK_TIMEOUT", "LOG", "META", "BaseStore", "CopyResult", "Layer", "LogEntry", "RecordResult", "Store",
-    "VerifyReport", "canonical_bytes", "check_entries", "copy_theatre", "default_root", "default_store",
-    "format_timestamp", "is_store_url", "open_store", "parse_date", "parse_timestamp", "sha256", "verify",
-    "_atomic_write", "_polygonal_union", "_read_json", "_user",
+    "DEFAULT_LOCK_TIMEOUT", "LOG", "META", "BaseStore", "CopyResult", "EncodedLayer", "Layer", "LogEntry",
+    "RecordResult", "Store", "VerifyReport", "canonical_bytes", "check_entries", "copy_theatre", "default_root",
+    "default_store", "encode_layer", "format_timestamp", "is_store_url", "open_store", "parse_date",
+    "parse_timestamp", "sha256", "verify", "_atomic_write", "_polygonal_union", "_read_json", "_user",
 ]
 
 

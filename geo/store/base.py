@@ -352,21 +352,22 @@ class BaseStore(abc.ABC):
 
         ``items`` is an iterable of ``(date, collection, source, note)``, read whole before anything is written
         (a generator keeps one layer's GeoJSON in memory at a time: each is kept only as its canonical bytes and
-        binary form). An item identical to its date's current
-        version (or to the previous item of the same date) records nothing. With ``recorded_at``, the first new
-        entry gets that time and the next ones a microsecond more each. Without it, the time is the writer's
-        clock (the folder: this machine's; PostGIS: the server's, one clock for every editor), moved a
-        microsecond past the log's last entry where needed so that the log stays strictly ordered.
+        binary form). ``collection`` is a validated layer, or the :class:`EncodedLayer` of one
+        (:func:`encode_layer`, which an import runs in its worker processes); its bytes are re-hashed here. An item
+        identical to its date's current version (or to the previous item of the same date) records nothing. With
+        ``recorded_at``, the first new entry gets that time and the next ones a microsecond more each. Without it,
+        the time is the writer's clock (the folder: this machine's; PostGIS: the server's, one clock for every
+        editor), moved a microsecond past the log's last entry where needed so that the log stays strictly ordered.
         """
         self.theatre(name)
         prepared = []
         for date, collection, source, note in items:  # items may be a generator: each layer is let go once encoded
             date = parse_date(date)
-            data = canonical_bytes(collection)
-            digest = sha256(data)
-            prepared.append((date, data, digest, str(source or ""), str(note or ""),
-                             len(collection.get("features", [])), shapes_blob(digest, collection)))
-            del collection
+            enc = collection if isinstance(collection, EncodedLayer) else encode_layer(collection)
+            if sha256(enc.data) != enc.sha256:
+                raise InvalidInput(f"{date}: the encoded layer's bytes do not hash to its sha256")
+            prepared.append((date, enc.data, enc.sha256, str(source or ""), str(note or ""), enc.features, enc.blob))
+            del collection, enc
         who = str(recorded_by if recorded_by is not None else _user())
         with self._writing(name) as w:
             entries = list(w.entries)
@@ -449,6 +450,26 @@ class BaseStore(abc.ABC):
                 prev_line = e.line()
             if new:
                 w.commit(list(new), objects, blobs)
+
+
+@dataclass(frozen=True)
+class EncodedLayer:
+    """A validated layer as the store keeps it: its canonical bytes, their sha256, its number of features and
+    its binary form (:func:`~geo.store.packs.shapes_blob`). Plain bytes and numbers: it pickles, so it can be
+    made in another process (:func:`geo.importers.import_paths` does) and handed to :meth:`BaseStore.record_many`.
+    """
+
+    data: bytes
+    sha256: str
+    features: int
+    blob: bytes
+
+
+def encode_layer(collection: dict, geometries: list | None = None) -> EncodedLayer:
+    """The :class:`EncodedLayer` of a validated layer; ``geometries``: its features' shapely geometries if built."""
+    data = canonical_bytes(collection)
+    digest = sha256(data)
+    return EncodedLayer(data, digest, len(collection.get("features", [])), shapes_blob(digest, collection, geometries))
 
 
 class _Writer(abc.ABC):

@@ -86,10 +86,18 @@ def _wkb_list(geoms) -> list:
     return [None if g is None else bytes(w) for g, w in zip(geoms, out, strict=True)]
 
 
-def shapes_blob(digest: str, collection: dict) -> bytes:
-    """The binary form of the version ``digest`` whose parsed layer is ``collection``."""
+def shapes_blob(digest: str, collection: dict, geometries: list | None = None) -> bytes:
+    """The binary form of the version ``digest`` whose parsed layer is ``collection``.
+
+    ``geometries``, if given, are its features' shapely geometries already built (the validation's, which equal
+    :func:`geometries_of` of the collection: ``verify`` checks the result against GEOS's own reader either way).
+    """
     feats = collection.get("features", [])
-    return _blob(digest, [f.get("properties") for f in feats], _wkb_list(geometries_of(collection)))
+    if geometries is None:
+        geometries = geometries_of(collection)
+    elif len(geometries) != len(feats):
+        raise ValueError(f"{len(geometries)} geometries given for {len(feats)} features")
+    return _blob(digest, [f.get("properties") for f in feats], _wkb_list(geometries))
 
 
 def _blob(digest: str, props: list, wkbs: list) -> bytes:
