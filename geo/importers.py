@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import InvalidInput, LimitExceeded, ValidationError
-from .store import RecordResult, Store, parse_date
+from .store import EncodedLayer, RecordResult, Store, encode_layer, parse_date
 from .theatre import Theatre
 from .validate import DEFAULT_MAX_VERTICES, clip_layer, validate_layer
 
@@ -69,6 +69,8 @@ class Prepared:
     date: str
     collection: dict | None  # None in what import_paths returns (see there)
     note: str
+    #: Each feature's shapely geometry when the validation's still hold (None once the layer was clipped).
+    shapes: list | None = None
 
 
 def limits_from_env() -> dict:
@@ -337,6 +339,17 @@ def prepare_file(store: Store, name: str, path: Path, opts: ImportOptions, theat
                  region=None) -> Prepared:
     """Read and validate one file for theatre ``name``; write nothing."""
     theatre = theatre or store.theatre(name)
+    if region is None and _may_clip(opts):
+        region = store.region_geometry(name)
+    return _prepare(name, Path(path), opts, theatre, region)
+
+
+def _may_clip(opts: ImportOptions) -> bool:
+    return opts.clip if opts.clip is not None else opts.fmt == "deepstate"
+
+
+def _prepare(name: str, path: Path, opts: ImportOptions, theatre: Theatre, region) -> Prepared:
+    """:func:`prepare_file` without the store: ``region`` is the theatre's region polygon (None if it has none)."""
     where = str(path)
     fmt = opts.fmt
     data = read_file(path, fmt=fmt, max_bytes=opts.max_bytes, max_vertices=opts.max_vertices)
@@ -351,31 +364,94 @@ def prepare_file(store: Store, name: str, path: Path, opts: ImportOptions, theat
     v = validate_layer(data, theatre, where=where, repair=opts.repair or fmt == "deepstate",
                        status=opts.status, status_field=opts.status_field, status_map=status_map,
                        max_vertices=opts.max_vertices)
-    collection = v.collection
+    del data
+    collection, shapes = v.collection, v.shapes
     if v.note:
         notes.append(v.note)
-    clip = opts.clip if opts.clip is not None else fmt == "deepstate"
-    if clip:
-        if region is None:
-            region = store.region_geometry(name)
+    if _may_clip(opts):
         if region is not None:
-            collection = clip_layer(collection, region, theatre)
+            collection, shapes = clip_layer(collection, region, theatre), None
             notes.append("clipped to the theatre's region polygon")
         elif opts.clip:
             raise InvalidInput(f"theatre {name!r} has no region polygon to clip to (set one with init --region)")
     if meta:
         collection = {**collection, SOURCE_METADATA: meta}
-    return Prepared(where, date, collection, ". ".join(notes))
+    return Prepared(where, date, collection, ". ".join(notes), shapes)
+
+
+def _encode_file(name: str, path: Path, opts: ImportOptions, theatre: Theatre, region) -> tuple[Prepared, EncodedLayer]:
+    """One file read, validated and encoded as the store keeps it (a worker process's task: no store here)."""
+    p = _prepare(name, path, opts, theatre, region)
+    return replace(p, collection=None, shapes=None), encode_layer(p.collection, p.shapes)
+
+
+#: Fewer files than this are imported in this process: a pool's start (about 0.1 s) would cost more than it saves.
+POOL_MIN_FILES = 8
+
+
+def import_jobs(jobs: int | None = None) -> int:
+    """The number of processes an import reads and encodes files in: ``jobs``, else ``$FRONTLINE_JOBS``, else
+    the CPUs this process may run on (at most 8); 1 means this process alone.
+    """
+    if jobs is None:
+        raw = os.environ.get("FRONTLINE_JOBS", "").strip()
+        if raw:
+            try:
+                jobs = int(raw)
+            except ValueError:
+                raise InvalidInput(f"FRONTLINE_JOBS={raw!r}: expected a whole number of processes") from None
+        else:
+            jobs = min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    if jobs < 1:
+        raise InvalidInput(f"jobs must be at least 1, not {jobs}")
+    return jobs
+
+
+def _pool(jobs: int):
+    """A process pool: forked while this process runs one thread (the CLI: the workers start with geo imported),
+    else from a fork server (a notebook kernel or a server runs threads, which a fork would copy mid-flight).
+    """
+    import multiprocessing
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() else None
+    if method is None:
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method))
+
+
+def _encoded(files: list, name: str, opts: ImportOptions, theatre: Theatre, region, jobs: int, progress):
+    """``(Prepared, EncodedLayer)`` of each file, in the files' order; in ``jobs`` processes when there are enough
+    files. The first file that fails raises its own error, as in one process; the files after it are dropped.
+    """
+    shown = progress(files) if progress else files
+    if jobs == 1 or len(files) < POOL_MIN_FILES:
+        for f in shown:
+            yield _encode_file(name, f, opts, theatre, region)
+        return
+    with _pool(min(jobs, len(files))) as pool:
+        futures = [pool.submit(_encode_file, name, f, opts, theatre, region) for f in files]
+        try:
+            for _, fut in zip(shown, futures, strict=True):
+                yield fut.result()
+        finally:
+            for fut in futures:
+                fut.cancel()
 
 
 def import_paths(store: Store, name: str, paths: Sequence, opts: ImportOptions = ImportOptions(),
-                 *, progress: Callable | None = None) -> list[tuple[Prepared, RecordResult]]:
+                 *, progress: Callable | None = None, jobs: int | None = None) -> list[tuple[Prepared, RecordResult]]:
     """Import files and folders into theatre ``name``, all or nothing.
 
     Every file is read and validated before anything is written, and the versions are then recorded in one
     commit (:meth:`~geo.store.Store.record_many`): a failure anywhere leaves the store as it was.
 
-    ``progress``, if given, wraps the iterable of files being read (e.g. a click progress bar).
+    Files are read, validated and encoded (:func:`geo.store.encode_layer`) in ``jobs`` worker processes
+    (:func:`import_jobs`: by default one per CPU); the store's commit stays in this process, so what is written,
+    and every error, is the same as with ``jobs=1``.
+
+    ``progress``, if given, wraps the list of files being read (e.g. a click progress bar).
     Returns one ``(Prepared, RecordResult)`` per file; ``RecordResult.created`` is False where the content
     equals the date's current version. The ``Prepared`` returned has ``collection`` None: each layer is let go
     once the store has encoded it (an import of 769 whole-front layers held 499 MB when every one was kept).
@@ -386,15 +462,14 @@ def import_paths(store: Store, name: str, paths: Sequence, opts: ImportOptions =
         raise InvalidInput(f"no dated layer files found in {', '.join(map(str, paths))}")
     if opts.date and len(files) > 1:
         raise InvalidInput("--date applies to a single file; name the dates in the file names instead")
-    region = store.region_geometry(name) if opts.fmt == "deepstate" else None
-    iterable = progress(files) if progress else files
+    jobs = import_jobs(jobs)
+    region = store.region_geometry(name) if _may_clip(opts) else None
     prepared: list[Prepared] = []
 
     def items():  # one file at a time: the store keeps each as bytes, so no import holds every layer's GeoJSON
-        for f in iterable:
-            p = prepare_file(store, name, f, opts, theatre, region)
-            prepared.append(replace(p, collection=None))
-            yield p.date, p.collection, opts.source, ". ".join(x for x in (opts.note, p.note) if x)
+        for p, enc in _encoded(files, name, opts, theatre, region, jobs, progress):
+            prepared.append(p)
+            yield p.date, enc, opts.source, ". ".join(x for x in (opts.note, p.note) if x)
 
     records = store.record_many(name, items(), recorded_by=opts.recorded_by)
     return list(zip(prepared, records, strict=True))

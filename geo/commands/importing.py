@@ -41,9 +41,11 @@ def _status_map(ctx, param, values):
 @click.option("--max-vertices", type=click.IntRange(min=1), default=None,
               help=f"Refuse layers with more vertices (default {DEFAULT_MAX_VERTICES:,}, "
                    "or $FRONTLINE_MAX_VERTICES).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes reading and validating files (default: one per CPU, or $FRONTLINE_JOBS; 1: this one).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def command(theatre, paths, date, source, note, status, status_field, status_map, fmt, repair, clip, max_bytes,
-            max_vertices, as_json):
+            max_vertices, jobs, as_json):
     """Import PATH (files, or folders of dated files) into THEATRE; a failed import changes nothing."""
     from ..importers import ImportOptions, import_paths, limits_from_env
 
@@ -55,7 +57,7 @@ def command(theatre, paths, date, source, note, status, status_field, status_map
     opts = ImportOptions(date=date, source=source, note=note, status=status, status_field=status_field,
                          status_map=status_map or None, fmt=fmt, repair=repair, clip=clip, **limits)
     store = store_from_ctx()
-    results = import_paths(store, theatre, paths, opts, progress=lambda it: progress(it, "importing"))
+    results = import_paths(store, theatre, paths, opts, progress=lambda it: progress(it, "importing"), jobs=jobs)
     if as_json:
         emit_json("import/v1", {"theatre": theatre, "imported": [
             {"path": p.path, "date": r.entry.date, "version": r.entry.version, "sha256": r.entry.sha256,
