@@ -253,21 +253,33 @@ def _centre(geoms) -> tuple[float, float]:
     the ground heavy in the south-east) the bbox centre left the areas 0.0109 km² below the geodesic reference
     at worst, the centroid 0.0064 km² (tests/test_realdata_months.py).
     """
+    return centre_of(*centre_parts(geoms))
+
+
+def centre_parts(geoms) -> tuple:
+    """What :func:`_centre` reads of each geometry: its area, centroid and bounds (empty and missing ones left
+    out), as three arrays. A series keeps them per layer, and :func:`centre_of` of the parts of two layers put
+    together is :func:`_centre` of their geometries put together, to the bit.
+    """
     import numpy as np
     import shapely
 
     geoms = np.asarray(geoms, dtype=object)
     geoms = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)] if len(geoms) else geoms
     if len(geoms) == 0:
+        return np.zeros(0), np.zeros((0, 2)), np.zeros((0, 4))
+    return shapely.area(geoms), shapely.get_coordinates(shapely.centroid(geoms)), shapely.bounds(geoms)
+
+
+def centre_of(weights, centroids, bounds) -> tuple[float, float]:
+    """:func:`_centre` from the :func:`centre_parts` of the geometries (concatenated, for several layers)."""
+    if len(weights) == 0:
         return 0.0, 0.0
-    weights = shapely.area(geoms)
     if weights.sum() > 0:
-        c = shapely.get_coordinates(shapely.centroid(geoms))
-        lon, lat = (c * weights[:, None]).sum(axis=0) / weights.sum()
+        lon, lat = (centroids * weights[:, None]).sum(axis=0) / weights.sum()
     else:
-        b = shapely.bounds(geoms)
-        lon = (b[:, 0].min() + b[:, 2].max()) / 2
-        lat = (b[:, 1].min() + b[:, 3].max()) / 2
+        lon = (bounds[:, 0].min() + bounds[:, 2].max()) / 2
+        lat = (bounds[:, 1].min() + bounds[:, 3].max()) / 2
     return round(float(lon), 1), round(float(lat), 1)
 
 

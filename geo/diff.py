@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 
 from .area import (
     UNION,
-    _centre,
+    centre_of,
+    centre_parts,
     dissolve,
     dissolve_shapes,
     feature_geometries,
@@ -143,6 +144,7 @@ class PreparedLayer:
     union: object
     statuses: tuple
     _projected: dict = field(default_factory=dict, repr=False)
+    _centre_parts: tuple | None = field(default=None, repr=False)
 
     def geometries(self) -> list:
         """The dissolved area statuses in vocabulary order, then their union (lon/lat)."""
@@ -164,6 +166,12 @@ class PreparedLayer:
             at = {i: k for k, i in enumerate(distinct)}
             self._projected[centre] = np.asarray([done[at[first[id(g)]]] for g in geoms], dtype=object)
         return self._projected[centre]
+
+    def centre_parts(self) -> tuple:
+        """:func:`geo.area.centre_parts` of :meth:`geometries`, computed once (a layer is in two pairs)."""
+        if self._centre_parts is None:
+            self._centre_parts = centre_parts(self.geometries())
+        return self._centre_parts
 
     def boundary(self, centre: tuple[float, float], index: int) -> Boundary:
         """The :func:`geo.overlay.boundary` of ``projected(centre)[index]``, from a small cache.
@@ -189,6 +197,14 @@ class PreparedLayer:
 BOUNDARY_CACHE = 16
 _BOUNDARIES: dict = {}
 _BOUNDARIES_LOCK = threading.Lock()
+
+
+def _pair_centre(a: PreparedLayer, b: PreparedLayer) -> tuple[float, float]:
+    """``_centre(a.geometries() + b.geometries())``, from each layer's parts kept."""
+    import numpy as np
+
+    pa, pb = a.centre_parts(), b.centre_parts()
+    return centre_of(*(np.concatenate([x, y]) for x, y in zip(pa, pb, strict=True)))
 
 
 def prepare_layer(collection: dict, theatre: Theatre, *, raw: bytes | str | None = None,
@@ -282,7 +298,7 @@ def diff_layers(a: dict | PreparedLayer, b: dict | PreparedLayer, theatre: Theat
         raise ValueError("a prepared layer of another vocabulary")
     keys = wanted + [UNION]
     pick = [all_area.index(s) for s in wanted] + [len(all_area)]
-    centre = theatre_centre(theatre) or _centre(pa_.geometries() + pb_.geometries())
+    centre = theatre_centre(theatre) or _pair_centre(pa_, pb_)
     pa, pb = pa_.projected(centre)[pick], pb_.projected(centre)[pick]
     same = pa_.digest == pb_.digest  # the same statuses and geometries: nothing gained, nothing lost
     how: dict[str, str] = {}

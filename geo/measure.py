@@ -152,12 +152,23 @@ def compute_diff(store: BaseStore, theatre: str, date_a: str, date_b: str, *, as
     ``layer_date_a``/``layer_date_b`` the layers compared: the same, but for a date read through the layer in
     force (``in_force``).
     """
-    from .diff import DEFAULT_MIN_AREA_KM2, DEFAULT_TOLERANCE_M, diff_layers
-
     t = store.theatre(theatre)
     ea = store.entry(theatre, date_a, as_of=as_of, in_force=in_force)
     eb = store.entry(theatre, date_b, as_of=as_of, in_force=in_force)
-    context = {"date_a": parse_date(date_a), "date_b": parse_date(date_b), "layer_date_a": ea.date,
+    return _diff_entries(store, theatre, t, parse_date(date_a), parse_date(date_b), ea, eb, statuses=statuses,
+                         min_area_km2=min_area_km2, tolerance_m=tolerance_m, with_features=with_features,
+                         settlements=settlements, cache=cache, prepared=prepared)
+
+
+def _diff_entries(store: BaseStore, theatre: str, t, date_a: str, date_b: str, ea, eb, *, statuses=None,
+                  min_area_km2=None, tolerance_m=None, with_features=False, settlements=None, cache=None,
+                  prepared=None):
+    """:func:`compute_diff` of the entries ``ea`` and ``eb`` already looked up (for the dates asked, ``date_a``
+    and ``date_b``), in theatre ``t``: a series looks its entries up once, not twice per pair.
+    """
+    from .diff import DEFAULT_MIN_AREA_KM2, DEFAULT_TOLERANCE_M, diff_layers
+
+    context = {"date_a": date_a, "date_b": date_b, "layer_date_a": ea.date,
                "layer_date_b": eb.date, "version_a": ea.version, "version_b": eb.version, "sha256_a": ea.sha256,
                "sha256_b": eb.sha256}
     min_area = DEFAULT_MIN_AREA_KM2 if min_area_km2 is None else min_area_km2
@@ -232,7 +243,8 @@ def compute_changes(store: BaseStore, theatre: str, *, start: str | None = None,
     from .diff import peak_and_retaken
     from .errors import NotFound
 
-    all_dates = list(store.require_latest(theatre, as_of=as_of))
+    latest = store.require_latest(theatre, as_of=as_of)
+    all_dates = list(latest)
     points = change_points(all_dates, start=start, end=end, every=every, in_force=in_force)
     if len(points) < 2:
         raise NotFound(f"theatre {theatre!r} has a single date to compare in that range ({points[0][0]}): "
@@ -245,12 +257,14 @@ def compute_changes(store: BaseStore, theatre: str, *, start: str | None = None,
     if progress is not None:
         pairs_iter = progress(pairs_iter)
 
+    t = store.theatre(theatre)
+
     def diffs():
         pairs, prepared = [], {}
-        for (a, _), (b, _) in pairs_iter:
-            _, summary = compute_diff(store, theatre, a, b, as_of=as_of, min_area_km2=min_area_km2,
-                                      tolerance_m=tolerance_m, settlements=settlements, cache=cache,
-                                      prepared=prepared, in_force=True)
+        for (a, la), (b, lb) in pairs_iter:  # each point's layer is the one in force on it
+            _, summary = _diff_entries(store, theatre, t, a, b, latest[la], latest[lb], min_area_km2=min_area_km2,
+                                       tolerance_m=tolerance_m, settlements=settlements, cache=cache,
+                                       prepared=prepared)
             pairs.append(summary)
             _keep_only(prepared, summary["sha256_b"])  # a pair's second layer is the next one's first: hold no more
         return pairs
