@@ -418,7 +418,36 @@ def _pool(jobs: int):
     method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() else None
     if method is None:
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method))
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method), initializer=_worker_start,
+                               initargs=(os.getpid(),))
+
+
+def _worker_start(importer: int) -> None:
+    """A worker leaves as soon as the import that started it is gone (a SIGKILLed import would otherwise leave
+    its workers waiting for tasks forever: each holds both ends of the task queue's pipe, so it never reads EOF).
+    A thread checks twice a second that the worker's parent and the importing process are still there. Ctrl-C
+    is the importing process's to handle (it stops the pool); a worker ignores it rather than print a traceback.
+    """
+    import signal
+    import threading
+    import time
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(importer, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # a process of another user has the pid: ours is gone
+                os._exit(1)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="frontline-import-watch", daemon=True).start()
 
 
 def _encoded(files: list, name: str, opts: ImportOptions, theatre: Theatre, region, jobs: int, progress):

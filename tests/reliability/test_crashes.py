@@ -1,6 +1,7 @@
 """SIGKILL a real ``frontline import`` at random moments, a share of them inside the write and rename.
 
-Each run imports one big layer (or a folder of three) into a store with history and kills the process:
+Each run imports one big layer (or a folder of :data:`FOLDER_FILES`, read in two worker processes: ``--jobs 2``)
+into a store with history and kills the process:
 
 - *random* runs sleep a random delay in [0, 1.1 x the measured duration of an import] and kill; most land while
   the file is read and validated, since the writes take a few milliseconds of the half second an import lasts;
@@ -13,7 +14,8 @@ Where each kill landed is read from what the killed process left (temporary file
 current file) before ``verify`` runs, and counted. After each kill: ``frontline verify`` exits 0; the log as it
 stood before is a byte-for-byte prefix of the log after; every as-of answer recorded before is unchanged; the
 interrupted version is wholly there (log entry, intact object and binary form in a pack, current file) or wholly
-absent (log and current file unchanged; at most an unreferenced pack).
+absent (log and current file unchanged; at most an unreferenced pack). A killed import's worker processes do not
+outlive it (they are looked for by their command line, which they share with it).
 """
 
 from __future__ import annotations
@@ -30,10 +32,13 @@ from pathlib import Path
 
 import pytest
 
+from geo.importers import POOL_MIN_FILES
+
 from .conftest import add_figure, count
 from .helpers import big_layer, frontline_cmd, layer, run_cli, run_sub, write_json
 
 VERTICES = 20_000  # about 600 kB a version: a write of ~1 ms, an import of ~0.4 s
+FOLDER_FILES = POOL_MIN_FILES  # enough files for the import's worker processes to start
 
 PHASES = (
     "before writing (reading, validating)",
@@ -134,6 +139,24 @@ def _classify(root, before_log: bytes, before_tmp: set, before_packs: set, plan,
 
 
 @pytest.mark.slow
+def _outliving(arg: str, wait_s: float = 10.0) -> list[int]:
+    """Processes whose command line holds ``arg`` (a killed import's workers share it), once they had
+    ``wait_s`` to go."""
+    end = time.monotonic() + wait_s
+    while True:
+        found = []
+        for d in Path("/proc").iterdir():
+            if d.name.isdigit():
+                try:
+                    if arg.encode() in (d / "cmdline").read_bytes().split(b"\0"):
+                        found.append(int(d.name))
+                except OSError:
+                    pass
+        if not found or time.monotonic() > end:
+            return found
+        time.sleep(0.05)
+
+
 def test_sigkill_during_import(store_root, tmp_path):
     n = count("crashes")
     rng = random.Random(int(os.environ.get("FRONTLINE_RELIABILITY_SEED", "20240806")))
@@ -160,13 +183,13 @@ def test_sigkill_during_import(store_root, tmp_path):
         before_answers = _asof_answers(root, stamps)
         before_tmp = _tmp_files(root)
         before_packs = _packs(root)
-        # what to import: one big layer (a new date or a new version of an old one), or a folder of three
+        # what to import: one big layer (a new date or a new version of an old one), or a folder of several
         folder = run % 4 == 3
         src = tmp_path / "runs" / str(run)
         plan = []
-        for k in range(3 if folder else 1):
-            if folder:  # three dates, in date order (the order a folder is imported in)
-                date = f"2024-{9 + k:02d}-{run % 28 + 1:02d}"
+        for k in range(FOLDER_FILES if folder else 1):
+            if folder:  # dates in date order (the order a folder is imported in)
+                date = f"2025-{1 + k:02d}-{run % 28 + 1:02d}"
             else:
                 date = rng.choice(dates_pool + [f"2024-08-{12 + run % 19:02d}"])
             coll = big_layer(10_000 + run * 10 + k, VERTICES)
@@ -178,10 +201,15 @@ def test_sigkill_during_import(store_root, tmp_path):
         target = src if folder else src / f"{plan[0][0]}.geojson"
 
         aimed = rng.random() < 2 / 3
+        # the first folder is killed while its workers read (half a file's import into eight): what the check of
+        # outliving workers below needs
+        while_reading = folder and run == 3
+        aimed = aimed and not while_reading
         mode = "aimed" if aimed else "random"
         modes[mode] += 1
         env = {**os.environ, "FRONTLINE_NO_CACHE": "1"}
-        proc = subprocess.Popen(frontline_cmd("--layers", str(root), "import", "kursk", str(target)),
+        jobs = ("--jobs", "2") if folder else ()
+        proc = subprocess.Popen(frontline_cmd("--layers", str(root), "import", "kursk", str(target), *jobs),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         if aimed:
             k = rng.randrange(len(plan))
@@ -194,17 +222,25 @@ def test_sigkill_during_import(store_root, tmp_path):
             end = time.monotonic() + jitter
             while time.monotonic() < end:
                 pass
+        elif while_reading:
+            time.sleep(0.5 * duration)
         else:
-            time.sleep(rng.uniform(0, 1.1 * duration * (3 if folder else 1)))
+            time.sleep(rng.uniform(0, 1.1 * duration * (FOLDER_FILES / 2 if folder else 1)))
         try:
             proc.send_signal(signal.SIGKILL)
         except ProcessLookupError:
             pass
+        proc.wait(timeout=60)
+        if folder:  # before reading its stderr: a worker left behind would hold that pipe open
+            left = _outliving(str(target))
+            assert not left, f"run {run}: the killed import's workers outlived it: {left}"
         _, err = proc.communicate(timeout=60)
         rc = proc.returncode
         assert rc in (0, -signal.SIGKILL), f"run {run}: import exited {rc}: {err[-2000:]!r}"
         phase = _classify(root, before_log, before_tmp, before_packs, plan, rc)
         phases[phase] += 1
+        if while_reading:
+            assert phase == PHASES[0], f"run {run}: meant to be killed while reading, it was killed {phase}"
 
         # the store after the kill
         ver = run_sub("--layers", str(root), "verify", "kursk")
