@@ -24,14 +24,18 @@ import shutil
 import statistics
 from pathlib import Path
 
+from .run import REPO
 from .run import measure as run_measure
 
 #: (task, ways) in the order of the table; each way's process is :mod:`bench.front_work`
-PLAN = (("import", ("frontline",)), ("area", ("frontline", "loop", "duckdb", "postgis", "floor")),
+PLAN = (("import", ("frontline", "baseline")), ("area", ("frontline", "loop", "duckdb", "postgis", "floor")),
         ("changes", ("frontline", "loop", "duckdb", "postgis")), ("timeline", ("frontline",)))
-WAYS = ("frontline", "loop", "duckdb", "postgis", "floor")
-WAY_NAMES = {"frontline": "frontline", "loop": "plain shapely loop", "duckdb": "DuckDB spatial",
-             "postgis": "PostGIS", "floor": "parse floor"}
+WAYS = ("frontline", "baseline", "loop", "duckdb", "postgis", "floor")
+#: The revision the import is measured against in the same run (the "today" of issue 14: main before its work);
+#: ``$FRONTLINE_BENCH_BASELINE`` names another.
+BASELINE = "2f200aa"
+WAY_NAMES = {"frontline": "frontline", "baseline": f"frontline at {BASELINE} (before)", "loop": "plain shapely loop",
+             "duckdb": "DuckDB spatial", "postgis": "PostGIS", "floor": "parse floor"}
 NO_CACHE = {"FRONTLINE_NO_CACHE": "1"}
 #: frontline's areas against the independent geodesic reference (the issue's "every figure unchanged")
 AREA_TOLERANCE_KM2 = 0.01
@@ -52,16 +56,48 @@ def clear_cache(store: Path) -> None:
             shutil.rmtree(d, ignore_errors=True)
 
 
-def measure(task: str, way: str, args: dict, *, env: dict | None = None) -> dict:
-    """:func:`bench.run.measure` of a ``bench.front_work`` process."""
+def measure(task: str, way: str, args: dict, *, env: dict | None = None, baseline: Path | None = None) -> dict:
+    """:func:`bench.run.measure` of a ``bench.front_work`` process; with ``baseline`` (a tree of
+    :func:`baseline_tree`), frontline's task run on that tree's ``geo`` (``python -P``: the working directory's
+    own ``geo`` is not on the path)."""
+    if baseline is not None:
+        return run_measure(task, "frontline", args, env={**(env or {}), "PYTHONPATH": str(baseline)},
+                           module="bench.front_work", flags=("-P",))
     return run_measure(task, way, args, env=env, module="bench.front_work")
+
+
+def baseline_revision() -> str:
+    return os.environ.get("FRONTLINE_BENCH_BASELINE") or BASELINE
+
+
+def baseline_tree(work: Path) -> Path:
+    """The baseline revision's files (``git archive``) in ``work``, with this tree's ``bench/`` over its own, so
+    that the same measuring code runs the old ``geo``. Raises RuntimeError where git or the revision is missing.
+    """
+    import subprocess
+
+    rev = baseline_revision()
+    dest = work / f"baseline-{rev}"
+    if not (dest / "geo").is_dir():
+        dest.mkdir(parents=True, exist_ok=True)
+        try:
+            archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "geo"], capture_output=True,
+                                     check=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            shutil.rmtree(dest, ignore_errors=True)
+            raise RuntimeError(f"no tree of revision {rev}: {exc}") from None
+    shutil.rmtree(dest / "bench", ignore_errors=True)
+    shutil.copytree(REPO / "bench", dest / "bench", ignore=shutil.ignore_patterns("results", "__pycache__"))
+    return dest
 
 
 def task_args(task: str, way: str, folder: Path, store: Path, work: Path) -> tuple[dict, dict | None]:
     """The arguments of one measurement and its environment: frontline measured cold (the result cache removed
     and ``FRONTLINE_NO_CACHE``), an import into ``store`` from ``folder``, the other tasks on ``store``."""
     if task == "import":
-        return {"folder": str(folder), "dest": str(store)}, None
+        dest = store if way == "frontline" else store.with_name(store.name + f"-{way}")
+        return {"folder": str(folder), "dest": str(dest)}, None
     args = {"folder": str(folder), "store": str(store), "out": str(work / f"{task}-{way}.out")}
     if way != "frontline":
         return args, None
@@ -72,6 +108,8 @@ def task_args(task: str, way: str, folder: Path, store: Path, work: Path) -> tup
 def available_ways() -> tuple[dict, dict]:
     """The ways this machine can run, and a note for each it cannot."""
     notes = {}
+    if not (REPO / ".git").exists():
+        notes["baseline"] = "skipped: not a git checkout (the baseline revision is read with git archive)"
     try:
         import duckdb  # noqa: F401
 
@@ -109,6 +147,8 @@ def summarise(samples: list[dict]) -> dict:
            "process_median_s": statistics.median(x["process_s"] for x in samples),
            "peak_mb": statistics.median(x["peak_mb"] for x in samples),
            "peak_max_mb": max(x["peak_mb"] for x in samples)}
+    if "workers_peak_mb" in samples[-1]:
+        out["workers_peak_mb"] = max(x["workers_peak_mb"] for x in samples)
     for k in ("bytes", "store_bytes", "internal_bytes", "current_bytes", "pairs", "gained_km2", "lost_km2",
               "gained_above_noise_km2", "lost_above_noise_km2"):
         if k in samples[-1]:
@@ -135,6 +175,13 @@ def front_benchmark(work: Path, ukraine: Path, *, limit: int | None, repeat: int
     log(f"whole front: {len(files)} layers {dates[0]}..{dates[-1]}; ways "
         + ", ".join(w for w in WAYS if ok[w]) + (f" ({'; '.join(notes.values())})" if notes else ""))
     samples = {(t, w): [] for t, ways in PLAN for w in ways if ok[w]}
+    base = None
+    if ok["baseline"]:
+        try:
+            base = baseline_tree(work)
+        except RuntimeError as exc:
+            ok["baseline"], notes["baseline"] = False, f"skipped: {exc}"
+            samples = {k: v for k, v in samples.items() if k[1] != "baseline"}
     for r in range(repeat):
         store = work / f"store-{r}"
         for task, ways in PLAN:
@@ -142,11 +189,13 @@ def front_benchmark(work: Path, ukraine: Path, *, limit: int | None, repeat: int
             k = r % len(ways)
             for way in ways[k:] + ways[:k]:  # each way goes first in turn
                 args, env = task_args(task, way, folder, store, work)
-                samples[(task, way)].append(measure(task, way, args, env=env))
+                samples[(task, way)].append(measure(task, way, args, env=env,
+                                                    baseline=base if way == "baseline" else None))
             log(f"  repeat {r + 1}/{repeat} {task}: " + ", ".join(
                 f"{w} {samples[(task, w)][-1]['seconds']:.2f} s" for w in ways))
         if r:
             shutil.rmtree(work / f"store-{r - 1}", ignore_errors=True)
+        shutil.rmtree(work / f"store-{r}-baseline", ignore_errors=True)
     ref = reference_areas(ukraine)
     rows = []
     for task, ways in PLAN:
@@ -201,6 +250,10 @@ def targets(rows: list[dict], input_bytes: int) -> list[dict]:
         add(f"peak memory of any command ({task})", "≤ 300 MB (the issue's figure is on 769 days)", peak,
             peak <= 300, "MB")
     imp = _way(rows, "import", "frontline")
+    imb = _way(rows, "import", "baseline")
+    if imp and imb:
+        add(f"import, against {baseline_revision()} in the same run", "≥ 2× faster",
+            imb["median_s"] / imp["median_s"], imb["median_s"] / imp["median_s"] >= 2, "x")
     if imp:
         add("store on disk", "≤ 0.3× the input bytes", imp["store_bytes"] / input_bytes,
             imp["store_bytes"] / input_bytes <= 0.3, "ratio")
@@ -238,6 +291,8 @@ def markdown(front: dict) -> list[str]:
                 cells.append("skipped")
             else:
                 c = f"{x['median_s']:.2f} s, {x['peak_mb']:.0f} MB"
+                if x.get("workers_peak_mb"):
+                    c += f" (workers {x['workers_peak_mb']:.0f} MB each at most)"
                 if "bytes" in x:
                     c += f", page **{x['bytes'] / 1e6:.2f} MB**"
                 cells.append(c)

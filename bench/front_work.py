@@ -79,7 +79,12 @@ def fl_import(args) -> dict:
     init_store(root)
     t = time.perf_counter()
     _cli(str(root), "import", THEATRE, args["folder"], "--status", STATUS, "--source", SOURCE)
-    return {"seconds": time.perf_counter() - t, **store_sizes(root)}
+    seconds = time.perf_counter() - t
+    import resource
+
+    # the import's worker processes (reaped when its pool shuts down): the largest one's peak
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"seconds": seconds, "workers_peak_mb": workers, **store_sizes(root)}
 
 
 def fl_area(args) -> dict:

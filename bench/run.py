@@ -70,10 +70,11 @@ def spawn(cmd: list[str], *, env: dict | None = None) -> dict:
     return {"wall": r["wall"], "rc": r["rc"], "peak_mb": r["maxrss_kb"] / 1024, "stdout": stdout, "stderr": stderr}
 
 
-def measure(task: str, way: str, args: dict, *, env: dict | None = None, module: str = "bench.work") -> dict:
+def measure(task: str, way: str, args: dict, *, env: dict | None = None, module: str = "bench.work",
+            flags: tuple = ()) -> dict:
     """One process of ``module`` (``bench.work``, or ``bench.front_work`` for the whole front): its timed seconds
-    and extras, its wall time and peak memory."""
-    r = spawn([sys.executable, "-m", module, task, way, json.dumps(args)], env=env)
+    and extras, its wall time and peak memory. ``flags`` go to Python before ``-m``."""
+    r = spawn([sys.executable, *flags, "-m", module, task, way, json.dumps(args)], env=env)
     lines = [x for x in r["stdout"].splitlines() if x.startswith("BENCH ")]
     if r["rc"] != 0 or not lines:
         raise RuntimeError(f"{module} {task}/{way} failed (exit {r['rc']}):\n{r['stderr'][-3000:]}")

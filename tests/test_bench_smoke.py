@@ -42,6 +42,16 @@ def test_bench_quick_runs(shared_data, tmp_path):
         for way, x in ways.items():
             assert ("median_s" in x) != ("skipped" in x), (task, way, x)
     assert all(w in rows["area"] and "median_s" in rows["area"][w] for w in ("frontline", "loop", "floor"))
+    # the import against the baseline revision, in the same run, wherever git has that revision
+    from bench.front import baseline_revision
+
+    has_rev = subprocess.run(["git", "-C", str(REPO), "cat-file", "-e", baseline_revision() + "^{commit}"],
+                             capture_output=True).returncode == 0
+    if has_rev:
+        assert rows["import"]["baseline"]["median_s"] > 0, rows["import"]["baseline"]
+        assert any(t["target"].startswith("import, against") for t in front["targets"])
+    else:
+        assert "skipped" in rows["import"]["baseline"]
     # frontline's areas against the independent reference, and its changes against the plain loop's overlay
     assert rows["area"]["frontline"]["area_check"]["dates"] == 5
     assert rows["area"]["frontline"]["area_check"]["within"], rows["area"]["frontline"]["area_check"]
