@@ -86,6 +86,22 @@ def test_the_stream_shows_what_pillow_shows(tmp_path, fps, hold_last):
     assert got.read_bytes()[:6] == b"GIF89a" and got.read_bytes()[-1:] == b";"
 
 
+def test_ffmpeg_decodes_the_same_frames(tmp_path):
+    """A second decoder (browsers' rules: disposal 1, transparent index) agrees with Pillow's reading."""
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    frames = series()
+    got, want = tmp_path / "stream.gif", tmp_path / "pillow.gif"
+    video.write(got, iter(frames), palette_from=frames[0])
+    reference(want, frames, 8.0, 2.0, frames[0])
+    gen = imageio_ffmpeg.read_frames(str(got), output_params=["-fps_mode", "passthrough"])
+    assert next(gen)["size"] == (W, H)
+    seen = [np.frombuffer(b, np.uint8).reshape(H, W, 3) for b in gen]
+    _, shown = decoded(want)
+    assert len(seen) == len(shown)
+    for i, (a, (_, b)) in enumerate(zip(seen, shown, strict=True)):
+        assert np.array_equal(a, b), f"frame {i}: {(a != b).any(axis=2).sum()} pixels differ"
+
+
 def test_the_bundled_series_same_pictures_in_a_smaller_file(tmp_path):
     """Real frames (the Kursk series drawn at 240 px): the unchanged pixels as transparency make the file smaller
     than Pillow's (on synthetic frames of a few flat colours it can be a few bytes larger)."""
