@@ -528,10 +528,11 @@ def _write_gif(path, pixels, fps, hold_last, palette_from) -> int:
 
 
 class _GifStream:
-    """A looping GIF written frame by frame with Pillow's encoder: memory is two frames whatever their number.
+    """A looping GIF written frame by frame with Pillow's encoder: memory is three frames whatever their number
+    (the one on screen, the one waiting to be written, the one coming).
 
     Pillow's ``save(save_all=True)`` keeps every frame until the end (one byte a pixel: the whole front's 353
-    frames at 1080 px held 400 MB); this writes the same GIF as it goes, with Pillow's own pieces
+    frames at 1080 px held 400 MB); this writes a GIF of the same pictures as it goes, with Pillow's own pieces
     (:func:`PIL.GifImagePlugin.getheader` for the screen, the one palette and the loop,
     :func:`PIL.GifImagePlugin.getdata` for each frame's control extension and LZW data), and does what Pillow's
     writer does between frames:
@@ -544,7 +545,9 @@ class _GifStream:
       fewer bytes (Pillow does this only with ``optimize``, and adds a copy of the palette to every frame when
       none is given; here every frame uses the one global palette).
 
-    All frames must be ``P`` images with the same palette (as :func:`_write_gif` makes them).
+    All frames must be ``P`` images with the same palette (as :func:`_write_gif` makes them). (``getdata`` keeps
+    a frame's bytes in a class it makes per call, which only the cycle collector frees: a few frames' bytes may
+    wait for it, never more.)
     """
 
     def __init__(self, fp, first, duration: int):
