@@ -19,7 +19,7 @@ Decisions:
   Pillow with one palette for the whole film (taken from the frame of the peak, which holds every colour) and no
   dithering, so two runs give identical files.
 * A GIF is streamed (:class:`_GifStream`): each frame is written as soon as the next one differs from it, with
-  Pillow's header and frame encoders, so memory holds two frames whatever the series' length (Pillow's
+  Pillow's header and frame encoders, so memory holds three frames whatever the series' length (Pillow's
   ``save(save_all=True)`` kept every frame: 353 frames at 1080 px peaked at 574 MB). Its frames show the same
   pixels for the same times as Pillow's writer did; it is smaller (a sixth, on the whole front) because inside
   each frame's changed box the unchanged pixels are transparent, and no frame repeats the palette. It is written
