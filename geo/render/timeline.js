@@ -33,7 +33,94 @@
     }
   }
 
+  // ---- the packed blob (geo/render/packing.py): six strings of base-44 integers, read back into the lists that
+  // timeline_data returned (unpack_payload in Python is the same reading) --------------------------------------
+  var DIGITS = "", NOT_DIGITS = [34, 38, 60, 62, 92, 123];  // " & < > \ {
+  for (var c = 0x21; c < 0x7f; c++) {
+    if (NOT_DIGITS.indexOf(c) < 0) { DIGITS += String.fromCharCode(c); }
+  }
+  var BASE = DIGITS.length / 2, DIGIT = {};
+  for (var d = 0; d < DIGITS.length; d++) { DIGIT[DIGITS.charCodeAt(d)] = d; }
+  function ints(text) {
+    var out = [], v = 0, m = 1;
+    for (var i = 0; i < text.length; i++) {
+      var x = DIGIT[text.charCodeAt(i)];
+      if (x >= BASE) { v += (x - BASE) * m; m *= BASE; } else { out.push(v + x * m); v = 0; m = 1; }
+    }
+    return out;
+  }
+  function signed(u) { return u % 2 ? -(u + 1) / 2 : u / 2; }
+  function unpack(data) {
+    var v, k, i, n, out;
+    // a shape's tokens: 0 between rings (-1), 2a+1 arc a whole, 2a+2 then i and j-i: the slice [a, i, j]
+    function tokens(count, into) {
+      for (var t = 0; t < count; t++) {
+        var c = v[k++];
+        if (c === 0) { into.push(-1); } else if (c % 2) { into.push((c - 1) / 2); } else {
+          var s = v[k++];
+          into.push([(c - 2) / 2, s, s + signed(v[k++])]);
+        }
+      }
+      return into;
+    }
+    v = ints(data.arcs);
+    out = [];
+    for (k = 0; k < v.length; k += 1 + 2 * n) {
+      n = v[k];
+      var flat = new Array(2 * n);
+      for (i = 0; i < 2 * n; i++) { flat[i] = signed(v[k + 1 + i]); }
+      out.push(flat);
+    }
+    data.arcs = out;
+    v = ints(data.shapes);
+    out = [];
+    for (k = 0; k < v.length;) {
+      var h = v[k++], head = [h >> 2, h & 2 ? "L" : "P"];
+      if (!(h & 1)) { n = v[k++]; head.push(tokens(n, [])); out.push(head); continue; }
+      head.push(out.length - v[k++]);
+      var ops = [], end = 0;
+      for (n = v[k++]; n > 0; n--) {
+        var s0 = end + v[k++];
+        end = s0 + v[k++];
+        var count = v[k++];
+        ops.push(tokens(count, [s0, end]));
+      }
+      head.push(ops);
+      out.push(head);
+    }
+    data.shapes = out;
+    v = ints(data.show);
+    out = [];
+    var last = 0;
+    for (k = 0; k < v.length;) {
+      last += v[k++];
+      var gone = v[k++], added = v[k++], entry = [last], id = 0;
+      for (i = 0; i < gone; i++) { id += v[k++]; entry.push(~id); }
+      for (i = 0, id = 0; i < added; i++) { id += v[k++]; entry.push(id); }
+      out.push(entry);
+    }
+    data.show = out;
+    var width = data.area_statuses.length + 1, prev = [], version = 0;
+    for (i = 0; i < width; i++) { prev.push(0); }
+    v = ints(data.frames);
+    out = [];
+    for (k = 0; k < v.length; k += width + 2) {
+      var km2 = [];
+      for (i = 0; i < width; i++) { prev[i] += signed(v[k + i]); km2.push(prev[i] / 1000); }
+      version += signed(v[k + width]);
+      out.push({ km2: km2, version: version, source: v[k + width + 1] });
+    }
+    data.frames = out;
+    v = ints(data.at);
+    out = [];
+    for (k = 0, i = 0; k < v.length; k++) { i += signed(v[k]); out.push(i); }
+    data.at = out;
+    data.steps = ints(data.steps);
+    return data;
+  }
+
   function build(data) {
+    data = unpack(data);
     var T = data.text;
     var SVGNS = "http://www.w3.org/2000/svg";
     var COLOUR = /^#[0-9a-fA-F]{6}$/;
@@ -686,6 +773,7 @@
     drawChart();
     api.show = show;
     api.relayout = relayout;
+    api.data = data;  // the unpacked data, for tests (a browser test compares it with unpack_payload)
     window.frontlineTimeline = api;
     var startAt = fromHash();
     show(startAt === null ? data.open : startAt);

@@ -133,8 +133,9 @@ import numpy as np
 from ..errors import InvalidInput
 from ..topology import Topology, shapes_of, shapes_of_geometry
 from . import messages
-from .assets import squeeze
+from .assets import minify_css, minify_js
 from .geometry import SCALE, context_tolerance, encode_part, expand, for_context, lines
+from .packing import pack_payload
 from .safe import clean_text, html_text, safe_url, script_json
 from .theme import theme_css
 
@@ -742,6 +743,11 @@ def _t() -> dict:
 
 #: the English strings (the default language), as a constant for callers that read them
 TEXT = page_text("en")
+#: the words of :func:`page_text` that ``timeline.js`` writes (``T.key``), the only ones its data carries: the
+#: others are written by the server into the HTML (a test checks that the script asks for no other)
+SCRIPT_TEXT = ("chart_axis", "chart_label", "day_pattern", "decimal", "event_marker", "hint_touch", "hint_wheel",
+               "hint_wheel_mac", "km2_unit", "layer", "layer_source", "months_axis", "months_long", "months_short",
+               "pause", "peak", "play", "since_peak", "thousands", "total")
 SEP = " \u00b7 "
 
 
@@ -1035,12 +1041,14 @@ def _page(data: Mapping, *, asset_tags: str, static_map: str | None, last_update
     str
         The whole HTML document.
     """
-    css = squeeze(_own("timeline.css")) + _swatch_css(data) + theme_css(theme, "timeline-dark.css")
-    js = squeeze(_own("timeline.js"))
+    css = minify_css(_own("timeline.css") + _swatch_css(data) + theme_css(theme, "timeline-dark.css"))
+    js = minify_js(_own("timeline.js"))
     # the events' texts, sources and links are in the HTML (_events_html); the script needs only their dates,
-    # titles (chart and map labels) and points
-    blob = script_json({**data, "text": _t(), "events": [{k: e[k] for k in ("date", "title", "point")}
-                                                          for e in data["events"]]})
+    # titles (chart and map labels) and points; of the page's words, only those it writes (SCRIPT_TEXT)
+    text = _t()
+    blob = script_json(pack_payload({**data, "text": {k: text[k] for k in SCRIPT_TEXT},
+                                     "events": [{k: e[k] for k in ("date", "title", "point")}
+                                                for e in data["events"]]}))
     if "</" in blob:
         raise InvalidInput("escaped data blob still contains '</'")  # unreachable: '<' is \\u003c
     origins, hashes = _asset_sources(asset_tags)

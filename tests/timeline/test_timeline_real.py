@@ -8,7 +8,6 @@ TimestampedGeoJson; both pages load their scripts from CDNs (frontline's default
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from pathlib import Path
@@ -21,10 +20,10 @@ pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
 
 def _blob(path: Path) -> dict:
-    html = path.read_text(encoding="utf-8")
-    m = re.search(r'<script type="application/json" id="fl-data">(.*?)</script>', html, re.S)
-    assert m, "no data blob in the page"
-    return json.loads(m.group(1))
+    """The page's data, unpacked (geo.render.packing)."""
+    from geo.render.packing import page_data
+
+    return page_data(path.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
