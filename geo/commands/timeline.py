@@ -168,7 +168,7 @@ def opening_map(inputs: dict, layer: dict, lang: str = "en") -> str:
     row = next(r for r in inputs["areas"] if r["date"] == layer["date"])
     payload = map_payload(inputs["theatre"], layer["collection"], date=layer["date"], areas_km2=row["areas_km2"],
                           total_km2=row["total_km2"], context=inputs["context"], lang=lang)
-    return map_svg(payload, width=760, height=560, id_prefix="fl-tl", label=payload["description"])
+    return map_svg(payload, width=760, height=560, id_prefix="fl-tl", label=payload["description"], hatches=())
 
 
 @click.command("timeline")

@@ -27,7 +27,11 @@ same data gives the same bytes.
 The six strings (``n`` a count; ``z`` zigzag)
 --------------------------------------------
 ``arcs``
-    per arc: ``n`` vertices, then ``2n`` z steps (lon, lat), the first from the last vertex of the arc before.
+    per arc: ``n`` vertices, then each vertex as two z steps (lon, lat) from the vertex before (the first from
+    the last vertex of the arc before); but each end of an arc is first a reference: ``id + 1`` of a vertex seen
+    before (ids in order of first appearance), or ``0`` and its two steps. An arc leaves and rejoins older
+    boundaries at vertices they already have: on the real pages 90 % of the ends are references, two
+    characters where two steps took six (Kursk's arcs 11.2 → 9 KB, the whole front's 63 → 54 KB).
 ``shapes``
     per shape: ``status * 4 + 2 * (kind is "L") + (written as edits)``; then either ``n`` and ``n`` tokens, or
     the distance back to its base shape, the number of edits and per edit: its start after the last edit's end,
@@ -134,19 +138,61 @@ def _tokens_in(it, n: int) -> list:
 
 
 def pack_arcs(arcs: list[list[int]]) -> str:
+    """The arcs (each the flat steps of :func:`geo.render.timeline._arcs_json`) with their ends as references.
+
+    Examples
+    --------
+    >>> arcs = [[10, 20, 5, 0, 0, 5, -5, -5], [0, 0, 0, 7, 5, -2]]  # a closed triangle; an arc from its first
+    >>> unpack_ints(pack_arcs(arcs))  # vertex to its third: the triangle's end and both ends of arc 2 are references
+    [4, 0, 20, 40, 10, 0, 0, 10, 1, 3, 1, 0, 14, 3]
+    >>> unpack_arcs(pack_arcs(arcs)) == arcs
+    True
+    """
     out: list[int] = []
+    ids: dict[tuple[int, int], int] = {}
+    x = y = 0
     for a in arcs:
-        out.append(len(a) // 2)
-        out += map(zigzag, a)
+        n = len(a) // 2
+        if n < 2:
+            raise ValueError("an arc has two vertices or more")
+        out.append(n)
+        for k in range(n):
+            px, py = x + a[2 * k], y + a[2 * k + 1]
+            ref = ids.get((px, py)) if k in (0, n - 1) else None
+            if ref is not None:
+                out.append(ref + 1)
+            else:
+                if k in (0, n - 1):
+                    out.append(0)
+                out += [zigzag(px - x), zigzag(py - y)]
+            x, y = px, py
+            ids.setdefault((px, py), len(ids))
     return pack_ints(out)
 
 
 def unpack_arcs(text: str) -> list[list[int]]:
     v, out, k = unpack_ints(text), [], 0
+    pts: list[tuple[int, int]] = []
+    ids: dict[tuple[int, int], int] = {}
+    x = y = 0
     while k < len(v):
-        n = 2 * v[k]
-        out.append([unzigzag(u) for u in v[k + 1:k + 1 + n]])
-        k += 1 + n
+        n, k = v[k], k + 1
+        flat = []
+        for j in range(n):
+            code = v[k] if j in (0, n - 1) else 0
+            if j in (0, n - 1):
+                k += 1
+            if code:
+                px, py = pts[code - 1]
+            else:
+                px, py = x + unzigzag(v[k]), y + unzigzag(v[k + 1])
+                k += 2
+            flat += [px - x, py - y]
+            x, y = px, py
+            if (px, py) not in ids:
+                ids[(px, py)] = len(pts)
+                pts.append((px, py))
+        out.append(flat)
     return out
 
 

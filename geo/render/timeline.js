@@ -63,12 +63,26 @@
       }
       return into;
     }
+    // arcs: each vertex two steps from the one before; an arc's two ends first a reference (id + 1 of a vertex
+    // seen before, in order of first appearance) or 0 then the steps. Written back as steps, as timeline_data has
+    // them.
     v = ints(data.arcs);
     out = [];
-    for (k = 0; k < v.length; k += 1 + 2 * n) {
-      n = v[k];
-      var flat = new Array(2 * n);
-      for (i = 0; i < 2 * n; i++) { flat[i] = signed(v[k + 1 + i]); }
+    var pts = [], ids = {}, x = 0, y = 0;
+    for (k = 0; k < v.length;) {
+      n = v[k++];
+      var flat = [];
+      for (i = 0; i < n; i++) {
+        var ref = i === 0 || i === n - 1 ? v[k++] : 0, px, py;
+        if (ref) { px = pts[ref - 1][0]; py = pts[ref - 1][1]; } else {
+          px = x + signed(v[k++]);
+          py = y + signed(v[k++]);
+        }
+        flat.push(px - x, py - y);
+        x = px;
+        y = py;
+        if (!ids.hasOwnProperty(px + "," + py)) { ids[px + "," + py] = pts.length; pts.push([px, py]); }
+      }
       out.push(flat);
     }
     data.arcs = out;

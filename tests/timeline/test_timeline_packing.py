@@ -65,8 +65,9 @@ def payloads(draw):
               for _ in range(draw(st.integers(1, 5)))]
     n = draw(st.integers(1, 12))
     return {"schema": "frontline.timeline/v2", "area_statuses": list(range(width - 1)), "title": "x",
-            "arcs": draw(st.lists(st.lists(st.integers(-10 ** 7, 10 ** 7), min_size=1, max_size=8)
-                                  .map(lambda a: a + a[-1:] if len(a) % 2 else a), max_size=5)),
+            # arcs of two vertices or more (as the topology makes them), steps small enough to revisit vertices
+            "arcs": draw(st.lists(st.lists(st.tuples(st.integers(-3, 3), st.integers(-3, 3)), min_size=2, max_size=6)
+                                  .map(lambda a: [v for p in a for v in p]), max_size=6)),
             "shapes": shapes, "show": show, "frames": frames,
             "at": draw(st.lists(st.integers(0, len(frames) - 1), min_size=n, max_size=n)),
             "steps": [0] + draw(st.lists(st.integers(1, 400), min_size=n - 1, max_size=n - 1))}
