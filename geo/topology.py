@@ -120,6 +120,7 @@ class Topology:
         self._epos = np.empty(0, dtype=np.int64)  # ... and its position there (edge pos -> pos + 1)
         self._pending: dict[int, tuple[int, int]] = {}  # edges of arcs made during the current add
         self._seen: dict[tuple[bool, bytes], tuple[Ref, ...]] = {}  # references of each ring already described
+        self._raw: dict[tuple, tuple[bool, bytes] | None] = {}  # each ring's raw bytes -> its key in _seen
 
     # ---- counts ---------------------------------------------------------------------------------------------
     @property
@@ -148,38 +149,33 @@ class Topology:
         int
             The index of the layer (0 for the first).
         """
-        prepared = []  # (key, kind, [(cleaned coords, is ring)], ...)
+        # each ring or line as the key of its cleaned coordinates (and those coordinates, where it is new); a ring
+        # given before byte for byte is known by its raw bytes alone, without cleaning it again (on the whole
+        # front, 6 of a day's 7 polygons are yesterday's, vertex for vertex)
+        prepared = []  # (key, kind, [(cleaned key, cleaned coords or None), ...])
         for key, kind, coords in shapes:
             if kind == "P":
                 rings = []
                 for k, r in enumerate(coords):
-                    c = _clean(r, ring=True)
-                    if len(c) < 3:
+                    got = self._ring(r, "P" if k == 0 else "H")
+                    if got is None:
                         if k == 0:
                             break  # no exterior: no polygon
                         continue
-                    area = _signed_area2(c)
-                    if area == 0 and len(np.unique(c.view(np.complex128))) < 3:  # back and forth: no ring
-                        if k == 0:
-                            break
-                        continue
-                    if (area < 0) if k == 0 else (area > 0):
-                        c = c[::-1].copy()
-                    rings.append(c)
+                    rings.append(got)
                 if rings:
                     prepared.append((key, "P", rings))
             elif kind == "L":
-                c = _clean(coords, ring=False)
-                if len(c) >= 2:
-                    prepared.append((key, "L", [c]))
+                got = self._ring(coords, "L")
+                if got is not None:
+                    prepared.append((key, "L", [got]))
             else:
                 raise ValueError(f"unknown shape kind {kind!r}: use 'P' (polygon) or 'L' (line)")
         # a ring seen before, vertex for vertex, has the references it had then (arcs never change): only the
-        # others are looked up (on the whole front, 6 of a day's 7 polygons are yesterday's)
-        keys = [(kind == "P", hashlib.blake2b(c.tobytes(), digest_size=16).digest())
-                for _, kind, rings in prepared for c in rings]
+        # others are looked up
+        keys = [k for _, _, rings in prepared for k, _ in rings]
         todo, first = [], {}
-        for c, k in zip((c for _, _, rings in prepared for c in rings), keys, strict=True):
+        for k, c in (ring for _, _, rings in prepared for ring in rings):
             if k not in self._seen and k not in first:
                 first[k] = len(todo)
                 todo.append(c)
@@ -188,7 +184,7 @@ class Topology:
         n = 0
         for key, kind, rings in prepared:
             refs = []
-            for c in rings:
+            for _, c in rings:
                 got = self._seen.get(keys[n])
                 if got is None:  # the first of its kind, in this layer and before
                     got = self._seen[keys[n]] = self._describe(c, vids[first[keys[n]]], closed=kind == "P")
@@ -200,6 +196,32 @@ class Topology:
         self._merge_pending()
         self.layers.append(out)
         return len(self.layers) - 1
+
+    def _ring(self, coords, role: str) -> tuple[tuple[bool, bytes], np.ndarray | None] | None:
+        """A ring (``role`` ``"P"`` an exterior, ``"H"`` a hole) or a line (``"L"``) as ``(key, coords)``: the key
+        of its cleaned, oriented coordinates and those coordinates, or None where it is dropped (too few vertices;
+        a ring of zero area walked back and forth). A ring given before byte for byte comes back from its raw
+        bytes, with coordinates None: its key is then in ``_seen`` (every key of an add is described in it).
+        """
+        raw = np.ascontiguousarray(coords, dtype=np.float64)
+        rkey = (role, raw.shape, hashlib.blake2b(raw.tobytes(), digest_size=16).digest())
+        if rkey in self._raw:
+            key = self._raw[rkey]
+            return None if key is None else (key, None)
+        c = _clean(raw, ring=role != "L")
+        if role == "L":
+            c = c if len(c) >= 2 else None
+        elif len(c) < 3:
+            c = None
+        else:
+            area = _signed_area2(c)
+            if area == 0 and len(np.unique(c.view(np.complex128))) < 3:  # back and forth: no ring
+                c = None
+            elif (area < 0) if role == "P" else (area > 0):
+                c = c[::-1].copy()
+        key = None if c is None else (role != "L", hashlib.blake2b(c.tobytes(), digest_size=16).digest())
+        self._raw[rkey] = key
+        return None if key is None else (key, c)
 
     def _vertex_ids(self, parts: list[np.ndarray]) -> list[np.ndarray]:
         """Vertex ids of every part's vertices; new coordinates get the next ids (in sorted order: deterministic)."""
