@@ -395,71 +395,39 @@ def shape_areas(shapes: Iterable[tuple[Sequence, Sequence]], theatre: Theatre, *
     [78.01, 0.0]
     """
     batch: list = []
-    memo: dict = {}  # the LAEA area of each distinct polygon met so far in this stream (_laea_areas)
     for item in shapes:
         batch.append(item)
         if len(batch) >= chunk:
-            yield from _measure_batch(batch, theatre, method, valid, memo)
+            yield from _measure_batch(batch, theatre, method, valid)
             batch = []
     if batch:
-        yield from _measure_batch(batch, theatre, method, valid, memo)
+        yield from _measure_batch(batch, theatre, method, valid)
 
 
-def _laea_areas(geoms: Sequence, centre: tuple[float, float], memo: dict):
-    """``shapely.area`` of each geometry projected to the LAEA at ``centre``, in km², each distinct polygon
-    projected once per stream (``memo``: (centre, polygon's WKB digest) -> m²).
+def _laea_areas(geoms: Sequence, centre: tuple[float, float]):
+    """``shapely.area`` of each geometry projected to the LAEA at ``centre``, in km²; a geometry given twice (a
+    single status is its own union, the same object) projected once.
 
-    A series repeats most polygons from one day to the next (the whole front: 6 of a day's 7; a single status
-    is also its own union), and projecting was most of the measuring. The figure is the very one GEOS gives for
-    the whole geometry: a (Multi)Polygon's area is its polygons' areas summed in order from 0.0, each polygon's
-    from its own (pointwise) projected coordinates, and that is what is summed here (a test checks the figures
-    bit for bit against projecting each geometry whole). Any other geometry is projected whole, as before.
+    Tried and left: keeping the area of each distinct polygon across the layers of a series (keyed by its WKB):
+    the polygons that repeat are the small ones, and hashing the big one each day cost what projecting the small
+    ones saved.
     """
-    import hashlib
-
     import numpy as np
     import shapely
 
-    pieces: list[list] = []  # per geometry: its keys
-    todo: dict = {}  # key -> polygon, to project
-    same: dict[int, list] = {}  # a geometry given twice (a single status is its own union): its keys once
+    first: dict[int, int] = {}
+    distinct: list = []
+    where = []
     for g in geoms:
-        if id(g) in same:
-            pieces.append(same[id(g)])
-            continue
-        t = shapely.get_type_id(g)
-        parts = list(shapely.get_parts(g)) if t == 6 else [g]  # 6: MultiPolygon
-        if not all(shapely.get_type_id(q) == 3 for q in parts):  # 3: Polygon; a collection: whole, unshared
-            key = ("whole", len(pieces))
-            todo[key] = g
-            pieces.append([key])
-            same[id(g)] = [key]
-            continue
-        keys = []
-        for q, w in zip(parts, shapely.to_wkb(np.asarray(parts, dtype=object)), strict=True):
-            key = (centre, hashlib.blake2b(w, digest_size=16).digest())
-            if key not in memo and key not in todo:
-                todo[key] = q
-            keys.append(key)
-        pieces.append(keys)
-        same[id(g)] = keys
-    if todo:
-        areas = shapely.area(project_laea(np.asarray(list(todo.values()), dtype=object), centre))
-        got = dict(zip(todo, areas.tolist(), strict=True))
-        memo.update((k, v) for k, v in got.items() if k[0] != "whole")
-    else:
-        got = {}
-    out = np.zeros(len(geoms))
-    for n, keys in enumerate(pieces):
-        total = 0.0
-        for k in keys:
-            total += got[k] if k in got else memo[k]
-        out[n] = total
-    return out / 1e6
+        if id(g) not in first:
+            first[id(g)] = len(distinct)
+            distinct.append(g)
+        where.append(first[id(g)])
+    areas = shapely.area(project_laea(np.asarray(distinct, dtype=object), centre)) / 1e6
+    return areas[np.asarray(where, dtype=np.int64)]
 
 
-def _measure_batch(batch: list, theatre: Theatre, method: str, valid: bool,
-                   memo: dict | None = None) -> list[LayerArea]:
+def _measure_batch(batch: list, theatre: Theatre, method: str, valid: bool) -> list[LayerArea]:
     import numpy as np
 
     statuses = theatre.area_statuses
@@ -493,7 +461,7 @@ def _measure_batch(batch: list, theatre: Theatre, method: str, valid: bool,
                 groups.setdefault(c, []).append(i)
         for c, idx in groups.items():
             geoms = [g for i in idx for g in rows[i]]
-            values[idx] = _laea_areas(geoms, c, {} if memo is None else memo).reshape(len(idx), width)
+            values[idx] = _laea_areas(geoms, c).reshape(len(idx), width)
     return [_layer_area(statuses, v, method, ranged) for v in (values[k] for k in slot)]
 
 

@@ -128,9 +128,9 @@ def test_layers_with_the_same_ground_share_a_digest_and_are_measured_once():
 @given(st.lists(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(1, 9)), min_size=1,
                          max_size=5), min_size=1, max_size=12),
        st.booleans())
-def test_each_polygon_projected_once_gives_the_figures_bit_for_bit(days, two_statuses):
-    """shape_areas measures each distinct polygon of a stream once and sums a layer's polygons (geo.area
-    ._laea_areas): its figures equal, bit for bit, GEOS's area of each status and union projected whole."""
+def test_a_geometry_projected_once_gives_the_figures_bit_for_bit(days, two_statuses):
+    """shape_areas projects a geometry given twice once (a single status is its own union: geo.area._laea_areas):
+    its figures equal, bit for bit, GEOS's area of each status and union projected one by one."""
     from geo.area import _union, dissolve_shapes, project_laea, shape_areas, theatre_centre
 
     # polygons from a small pool, so that days repeat some (as a series does) and differ in others
