@@ -350,7 +350,9 @@ def timeline_data(theatre, layers: Iterable[Mapping], areas: Sequence[Mapping], 
         ``properties.status`` a key of the vocabulary), and optionally ``version`` and ``source``. Read once,
         one at a time (a generator is fine; it must then come in date order; a list is sorted).
     areas : sequence of mappings
-        Rows of :func:`geo.measure.compute_areas` (``date``, ``areas_km2``, ``total_km2``), one per layer.
+        Rows of :func:`geo.measure.compute_areas` (``date``, ``areas_km2``, ``total_km2``), one per layer; read
+        only for a layer that brings no row of its own (``area``, as the command's layers do: they are measured
+        as they are read).
     events : mapping, optional
         GeoJSON FeatureCollection of events: properties ``date``, ``title``, ``text``, ``source``, ``url``; the
         geometry a Point or null.
@@ -397,9 +399,7 @@ def timeline_data(theatre, layers: Iterable[Mapping], areas: Sequence[Mapping], 
     kinds = {s.key: s.kind for s in statuses}
     area_keys = [s.key for s in statuses if s.kind == "area"]
     area_idx = {index[k] for k in area_keys}
-    by_date = {}
-    for row in areas:
-        by_date[row["date"]] = row
+    by_date: dict | None = None  # the rows by date, read from ``areas`` for a layer that brings none
     if isinstance(layers, (list, tuple)):
         layers = sorted(layers, key=lambda x: str(x.get("date")))
     topo = Topology()
@@ -424,7 +424,11 @@ def timeline_data(theatre, layers: Iterable[Mapping], areas: Sequence[Mapping], 
         if dates and date <= dates[-1]:
             raise InvalidInput(f"two layers for {date}" if date == dates[-1] else
                                f"layers out of order: {date} after {dates[-1]}")
-        row = by_date.get(date)
+        row = layer.get("area")
+        if row is None:
+            if by_date is None:
+                by_date = {r["date"]: r for r in areas}
+            row = by_date.get(date)
         if row is None:
             raise InvalidInput(f"no areas for {date}: measure every layer drawn")
         given = _layer_shapes(layer, index, kinds, date)
