@@ -376,7 +376,7 @@ CHUNK = 64
 
 
 def shape_areas(shapes: Iterable[tuple[Sequence, Sequence]], theatre: Theatre, *, method: str = METHOD,
-                valid: bool = False, chunk: int = CHUNK) -> Iterator[LayerArea]:
+                valid: bool = False, chunk: int = CHUNK, keys: Iterable | None = None) -> Iterator[LayerArea]:
     """Areas of a stream of layers, each given as ``(statuses, geometries)``: one status and one shapely
     geometry (or None) per feature, as the store's binary form holds them. Yields one :class:`LayerArea` per
     layer, in order.
@@ -384,7 +384,8 @@ def shape_areas(shapes: Iterable[tuple[Sequence, Sequence]], theatre: Theatre, *
     Layers are taken ``chunk`` at a time: within a chunk, layers that hold the same statuses and geometries
     (:func:`shapes_digest`) are measured once and the layers that share a projection centre are projected in one
     vectorised call; nothing of a chunk is kept once it is measured, so memory does not grow with the series.
-    ``valid``: the polygons are known to be valid (:func:`dissolve_shapes`).
+    ``valid``: the polygons are known to be valid (:func:`dissolve_shapes`). ``keys``, one per layer, say which
+    layers are the same in place of :func:`shapes_digest` (the store's content hashes: no WKB written to know).
 
     Examples
     --------
@@ -395,8 +396,9 @@ def shape_areas(shapes: Iterable[tuple[Sequence, Sequence]], theatre: Theatre, *
     [78.01, 0.0]
     """
     batch: list = []
+    keys = iter(keys) if keys is not None else None
     for item in shapes:
-        batch.append(item)
+        batch.append((item, None if keys is None else next(keys)))
         if len(batch) >= chunk:
             yield from _measure_batch(batch, theatre, method, valid)
             batch = []
@@ -436,8 +438,8 @@ def _measure_batch(batch: list, theatre: Theatre, method: str, valid: bool) -> l
     width = len(statuses) + 1 + ranged
     fixed = theatre_centre(theatre)
     rows, centres, slot, seen = [], [], [], {}
-    for feature_status, geoms in batch:
-        key = shapes_digest(feature_status, geoms)
+    for (feature_status, geoms), given in batch:
+        key = shapes_digest(feature_status, geoms) if given is None else given
         if key in seen:
             slot.append(seen[key])
             continue

@@ -224,25 +224,27 @@ class Topology:
         return None if key is None else (key, c)
 
     def _vertex_ids(self, parts: list[np.ndarray]) -> list[np.ndarray]:
-        """Vertex ids of every part's vertices; new coordinates get the next ids (in sorted order: deterministic)."""
+        """Vertex ids of every part's vertices; new coordinates get the next ids (in sorted order: deterministic).
+
+        Each vertex is looked up in the sorted index first: a changed ring is mostly vertices seen before, and
+        only the few that are not are sorted (to number them), where sorting every vertex given cost the most.
+        """
         if not parts:
             return []
         z = np.concatenate(parts).view(np.complex128).ravel()
-        uniq, inverse = np.unique(z, return_inverse=True)
-        pos = np.searchsorted(self._vkeys, uniq)
-        pos_c = np.minimum(pos, max(len(self._vkeys) - 1, 0))
-        found = (pos < len(self._vkeys)) & (self._vkeys[pos_c] == uniq) if len(self._vkeys) else \
-            np.zeros(len(uniq), dtype=bool)
-        ids = np.empty(len(uniq), dtype=np.int64)
-        ids[found] = self._vids[pos_c[found]]
-        new = ~found
-        ids[new] = np.arange(len(self._vkeys), len(self._vkeys) + int(new.sum()))
-        if new.any():
-            keys = np.concatenate([self._vkeys, uniq[new]])
-            vals = np.concatenate([self._vids, ids[new]])
-            order = np.argsort(keys, kind="stable")
-            self._vkeys, self._vids = keys[order], vals[order]
-        flat = ids[inverse.ravel()]
+        n_old = len(self._vkeys)
+        pos = np.searchsorted(self._vkeys, z)
+        pos_c = np.minimum(pos, max(n_old - 1, 0))
+        found = (pos < n_old) & (self._vkeys[pos_c] == z) if n_old else np.zeros(len(z), dtype=bool)
+        flat = np.empty(len(z), dtype=np.int64)
+        flat[found] = self._vids[pos_c[found]]
+        if not found.all():
+            new = ~found
+            uniq, inverse = np.unique(z[new], return_inverse=True)
+            ids = np.arange(n_old, n_old + len(uniq), dtype=np.int64)
+            flat[new] = ids[inverse.ravel()]
+            at = np.searchsorted(self._vkeys, uniq)  # sorted, none there yet: inserted in place, no sort of all
+            self._vkeys, self._vids = np.insert(self._vkeys, at, uniq), np.insert(self._vids, at, ids)
         out, start = [], 0
         for p in parts:
             out.append(flat[start:start + len(p)])
@@ -339,11 +341,10 @@ class Topology:
         poss = np.array([v[1] for _, v in items], dtype=np.int64)
         fresh = self._lookup(keys)[0] < 0  # a repeat of an indexed edge keeps its first place
         keys, arcs, poss = keys[fresh], arcs[fresh], poss[fresh]
-        k = np.concatenate([self._ekeys, keys])
-        order = np.argsort(k, kind="stable")
-        self._ekeys = k[order]
-        self._earc = np.concatenate([self._earc, arcs])[order]
-        self._epos = np.concatenate([self._epos, poss])[order]
+        at = np.searchsorted(self._ekeys, keys)  # sorted, none indexed yet: inserted in place, no sort of the whole
+        self._ekeys = np.insert(self._ekeys, at, keys)
+        self._earc = np.insert(self._earc, at, arcs)
+        self._epos = np.insert(self._epos, at, poss)
         self._pending = {}
 
 

@@ -96,6 +96,31 @@ def pack_ints(values: Iterable[int]) -> str:
     return "".join(out)
 
 
+def digits(v: int) -> int:
+    """How many characters :func:`pack_ints` writes for the unsigned ``v``.
+
+    Examples
+    --------
+    >>> [digits(v) for v in (0, 43, 44, 1935, 1936)]
+    [1, 1, 2, 2, 3]
+    """
+    n = 1
+    while v >= BASE:
+        v //= BASE
+        n += 1
+    return n
+
+
+def token_chars(t) -> int:
+    """The characters of one shape token (as :func:`pack_shapes` writes it)."""
+    if t == -1:
+        return 1
+    if isinstance(t, int):
+        return digits(2 * t + 1)
+    a, i, j = t
+    return digits(2 * a + 2) + digits(i) + digits(zigzag(j - i))
+
+
 def unpack_ints(text: str) -> list[int]:
     out, v, m = [], 0, 1
     for c in text:

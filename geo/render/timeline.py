@@ -218,17 +218,46 @@ def _edits(base: tuple, new: tuple) -> list[tuple[int, int, tuple]]:
     ([], [(0, 0, (7,))])
     """
     from bisect import bisect_left
+    from collections import Counter
 
-    def once(seq):
-        seen: dict = {}
-        for k, t in enumerate(seq):
-            seen[t] = -1 if t in seen else k
-        return seen
+    def once(seq) -> dict:
+        """Each token found once in ``seq`` and its index (built in C where no token repeats, the usual case)."""
+        at = dict(zip(seq, range(len(seq)), strict=True))
+        if len(at) < len(seq):
+            counts = Counter(seq)
+            at = {t: k for t, k in at.items() if counts[t] == 1}
+        return at
 
     in_base, in_new = once(base), once(new)
-    pairs = [(in_base[t], j) for t, j in in_new.items() if j >= 0 and in_base.get(t, -1) >= 0]
-    pairs.sort(key=lambda p: p[1])
-    # the longest run of pairs increasing in base too (patience sorting, with links back)
+    # the anchors (in base, in new), in the order of new (a dict keeps its keys in the order they came)
+    pairs = [(in_base[t], j) for t, j in in_new.items() if t in in_base]
+    # the longest run of pairs increasing in base too (patience sorting, with links back); where all of them
+    # already are (a shape edited in a few places), that run is all of them, as the sorting would find
+    if all(a[0] < b[0] for a, b in zip(pairs, pairs[1:], strict=False)):
+        chain_ = pairs
+    else:
+        chain_ = _longest_run(pairs, bisect_left)
+    out = []
+    i0 = j0 = 0
+    for i, j in [*chain_, (len(base), len(new))]:
+        if i - i0 or j - j0:  # a gap between two anchors: trim what it starts and ends with in common
+            m = min(i - i0, j - j0)
+            lead = 0
+            while lead < m and base[i0 + lead] == new[j0 + lead]:
+                lead += 1
+            trail = 0
+            while trail < m - lead and base[i - 1 - trail] == new[j - 1 - trail]:
+                trail += 1
+            if i - i0 - lead - trail or j - j0 - lead - trail:
+                out.append((i0 + lead, i - trail, new[j0 + lead:j - trail]))
+        i0, j0 = i + 1, j + 1
+    return out
+
+
+def _longest_run(pairs: list[tuple[int, int]], bisect_left) -> list[tuple[int, int]]:
+    """The longest run of ``pairs`` (ordered by their second) increasing in their first too: patience sorting,
+    with links back (the one :func:`_edits` has always taken).
+    """
     tails: list[int] = []
     tail_at: list[int] = []
     back = [-1] * len(pairs)
@@ -246,21 +275,7 @@ def _edits(base: tuple, new: tuple) -> list[tuple[int, int, tuple]]:
         chain_.append(pairs[k])
         k = back[k]
     chain_.reverse()
-    out = []
-    i0 = j0 = 0
-    for i, j in [*chain_, (len(base), len(new))]:
-        if i - i0 or j - j0:  # a gap between two anchors: trim what it starts and ends with in common
-            m = min(i - i0, j - j0)
-            lead = 0
-            while lead < m and base[i0 + lead] == new[j0 + lead]:
-                lead += 1
-            trail = 0
-            while trail < m - lead and base[i - 1 - trail] == new[j - 1 - trail]:
-                trail += 1
-            if i - i0 - lead - trail or j - j0 - lead - trail:
-                out.append((i0 + lead, i - trail, new[j0 + lead:j - trail]))
-        i0, j0 = i + 1, j + 1
-    return out
+    return chain_
 
 
 def _arcs_json(arcs) -> list[list[int]]:
@@ -406,6 +421,7 @@ def timeline_data(theatre, layers: Iterable[Mapping], areas: Sequence[Mapping], 
     shapes: list = []  # the page's shapes: [status, kind, tokens] or [status, kind, base, edits]
     shape_tokens: list[tuple] = []
     shape_ids: dict[tuple, int] = {}
+    tokens_out: dict = {}  # each reference's page form and packed characters (_token_out)
     show: list = []
     shown: set[int] = set()
     frames: list = []
@@ -432,10 +448,11 @@ def timeline_data(theatre, layers: Iterable[Mapping], areas: Sequence[Mapping], 
         if row is None:
             raise InvalidInput(f"no areas for {date}: measure every layer drawn")
         given = _layer_shapes(layer, index, kinds, date)
-        for si, kind, coords in given:
-            pts = np.vstack(coords) if kind == "P" else coords
+        for areas_, b in ((True, box), (False, line_box)):  # the layer's area vertices, then its line vertices
+            parts = [r for si, kind, coords in given if (si in area_idx) == areas_
+                     for r in (coords if kind == "P" else (coords,))]
+            pts = np.concatenate(parts) if parts else ()
             if len(pts):
-                b = box if si in area_idx else line_box
                 lo, hi = pts.min(axis=0), pts.max(axis=0)
                 b[:] = [min(b[0], lo[0]), min(b[1], lo[1]), max(b[2], hi[0]), max(b[3], hi[1])]
         topo.add(given)
@@ -451,7 +468,8 @@ def timeline_data(theatre, layers: Iterable[Mapping], areas: Sequence[Mapping], 
             ids.add(shape_ids[key])
         gone = sorted(shown - ids)
         for key in new_here:
-            shapes[shape_ids[key]] = _shape_entry(key, gone, shapes, shape_tokens, topo.arcs)
+            shapes[shape_ids[key]] = _shape_entry(key, shape_ids[key], gone, shapes, shape_tokens, topo.arcs,
+                                                  tokens_out)
         change = [~k for k in gone] + sorted(ids - shown)
         if change or not show:
             show.append([len(dates), *change])
@@ -504,12 +522,21 @@ def timeline_data(theatre, layers: Iterable[Mapping], areas: Sequence[Mapping], 
     }
 
 
-def _shape_entry(key: tuple, gone: list[int], shapes: list, shape_tokens: list[tuple], arcs) -> list:
-    """A new shape as the page stores it: its tokens, or the edits that make it from a shape the same date
-    dropped (of its status and kind, the one sharing the most tokens) when they are shorter.
+def _shape_entry(key: tuple, k: int, gone: list[int], shapes: list, shape_tokens: list[tuple], arcs,
+                 tokens_out: dict) -> list:
+    """A new shape (its id ``k``) as the page stores it: its tokens, or the edits that make it from a shape the
+    same date dropped (of its status and kind, the one sharing the most tokens) when they are shorter.
+
+    Shorter as the page ships them: the characters :func:`geo.render.packing.pack_shapes` writes for each form,
+    counted from each token's own count (``tokens_out``: each reference's page form and characters, kept over
+    the build), so that neither form is written out to be measured. (The JSON lengths decided before the blob was
+    packed; counted packed, the whole front's shapes are a little shorter and the build skips two JSON encodings
+    of every new shape.)
     """
+    from .packing import digits
+
     si, kind, tokens = key
-    full = [si, kind, _json_tokens(tokens, arcs)]
+    head = digits(si * 4 + 3)  # the header: status, kind, form (the same characters for both forms)
     candidates = [g for g in gone if shapes[g] is not None and shapes[g][:2] == [si, kind]]
     best = candidates[0] if len(candidates) == 1 else None
     if len(candidates) > 1:
@@ -518,12 +545,29 @@ def _shape_entry(key: tuple, gone: list[int], shapes: list, shape_tokens: list[t
             shared = len(mine.intersection(shape_tokens[g]))
             if shared > best_shared:
                 best, best_shared = g, shared
+    outs = [tokens_out[t] if t in tokens_out else _token_out(t, arcs, tokens_out) for t in tokens]
     if best is None:
-        return full
-    edits = [[s, e, *_json_tokens(t, arcs)] for s, e, t in _edits(shape_tokens[best], tokens)]
-    delta = [si, kind, best, edits]
-    return delta if len(json.dumps(delta, separators=(",", ":"))) < len(json.dumps(full, separators=(",", ":"))) \
-        else full
+        return [si, kind, [o[0] for o in outs]]
+    full_chars = head + digits(len(tokens)) + sum(o[1] for o in outs)
+    ops = _edits(shape_tokens[best], tokens)
+    delta_chars, end = head + digits(k - best) + digits(len(ops)), 0
+    for s, e, t in ops:  # every token of an edit is one of the shape's: its form is in tokens_out
+        delta_chars += digits(s - end) + digits(e - s) + digits(len(t)) + sum(tokens_out[x][1] for x in t)
+        end = e
+    if delta_chars < full_chars:
+        return [si, kind, best, [[s, e, *(tokens_out[x][0] for x in t)] for s, e, t in ops]]
+    return [si, kind, [o[0] for o in outs]]
+
+
+def _token_out(t, arcs, cache: dict) -> tuple:
+    """A token's page form (:func:`_json_tokens`) and its packed characters, each reference's worked out once."""
+    got = cache.get(t)
+    if got is None:
+        from .packing import token_chars
+
+        form = _json_tokens((t,), arcs)[0]
+        got = cache[t] = (form, token_chars(form))
+    return got
 
 
 def date_shapes(data: Mapping, i: int) -> list[tuple[int, str, list[list[tuple[int, int]]]]]:
