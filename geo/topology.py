@@ -97,6 +97,46 @@ def _signed_area2(c: np.ndarray) -> float:
     return float(np.dot(x0[:-1], y0[1:]) - np.dot(x0[1:], y0[:-1]))  # the closing edge ends at (0, 0): no term
 
 
+class _Index:
+    """A sorted map of keys (int64 or complex128) to int64 values, in two levels: a large sorted array and a small
+    one that new keys are inserted into, folded into the large one when it grows past an eighth of it.
+
+    Inserting into one sorted array copied the whole index on every add (the edges of a long series: 100,000
+    and more), a cost that grew with the series; here an add copies the small level, and the large one is
+    copied only each time the small one has grown by an eighth of it. The same lookups, the same answers.
+    """
+
+    def __init__(self, dtype) -> None:
+        self._k = [np.empty(0, dtype=dtype), np.empty(0, dtype=dtype)]  # large, small: each sorted
+        self._v = [np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)]
+
+    def __len__(self) -> int:
+        return len(self._k[0]) + len(self._k[1])
+
+    def find(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(hit, value)`` of each query key: hit a bool mask, value defined where hit."""
+        hit = np.zeros(len(q), dtype=bool)
+        val = np.zeros(len(q), dtype=np.int64)
+        for k, v in zip(self._k, self._v, strict=True):
+            if len(k):
+                at = np.minimum(np.searchsorted(k, q), len(k) - 1)
+                h = k[at] == q
+                hit |= h
+                val[h] = v[at[h]]
+        return hit, val
+
+    def add(self, keys: np.ndarray, values: np.ndarray) -> None:
+        """Add ``keys`` (sorted, distinct, none in the index yet) with their values."""
+        if not len(keys):
+            return
+        at = np.searchsorted(self._k[1], keys)
+        self._k[1], self._v[1] = np.insert(self._k[1], at, keys), np.insert(self._v[1], at, values)
+        if len(self._k[1]) > max(1024, len(self._k[0]) // 8):
+            at = np.searchsorted(self._k[0], self._k[1])
+            self._k[0], self._v[0] = np.insert(self._k[0], at, self._k[1]), np.insert(self._v[0], at, self._v[1])
+            self._k[1], self._v[1] = self._k[1][:0], self._v[1][:0]
+
+
 class Topology:
     """Arcs and each added layer's references to them, built one layer at a time (see the module's docstring).
 
@@ -113,11 +153,8 @@ class Topology:
         self.arcs: list[np.ndarray] = []
         self.layers: list[list[Shape]] = []
         self._arc_vids: list[np.ndarray] = []
-        self._vkeys = np.empty(0, dtype=np.complex128)  # sorted vertex keys (x + iy) ...
-        self._vids = np.empty(0, dtype=np.int64)  # ... and their ids
-        self._ekeys = np.empty(0, dtype=np.int64)  # sorted directed edge keys ...
-        self._earc = np.empty(0, dtype=np.int64)  # ... the arc of each ...
-        self._epos = np.empty(0, dtype=np.int64)  # ... and its position there (edge pos -> pos + 1)
+        self._vertices = _Index(np.complex128)  # vertex key (x + iy) -> its id
+        self._edges = _Index(np.int64)  # directed edge key -> its arc << 32 | its position there (pos -> pos + 1)
         self._pending: dict[int, tuple[int, int]] = {}  # edges of arcs made during the current add
         self._seen: dict[tuple[bool, bytes], tuple[Ref, ...]] = {}  # references of each ring already described
         self._raw: dict[tuple, tuple[bool, bytes] | None] = {}  # each ring's raw bytes -> its key in _seen
@@ -126,12 +163,12 @@ class Topology:
     @property
     def vertex_count(self) -> int:
         """Distinct vertices seen over every layer added."""
-        return len(self._vkeys)
+        return len(self._vertices)
 
     @property
     def edge_count(self) -> int:
         """Directed edges stored in the arcs (each distinct undirected edge once, but for rare repeats)."""
-        return len(self._ekeys) + len(self._pending)
+        return len(self._edges) + len(self._pending)
 
     # ---- building -------------------------------------------------------------------------------------------
     def add(self, shapes: Iterable[tuple[Hashable, str, Sequence]]) -> int:
@@ -232,19 +269,14 @@ class Topology:
         if not parts:
             return []
         z = np.concatenate(parts).view(np.complex128).ravel()
-        n_old = len(self._vkeys)
-        pos = np.searchsorted(self._vkeys, z)
-        pos_c = np.minimum(pos, max(n_old - 1, 0))
-        found = (pos < n_old) & (self._vkeys[pos_c] == z) if n_old else np.zeros(len(z), dtype=bool)
-        flat = np.empty(len(z), dtype=np.int64)
-        flat[found] = self._vids[pos_c[found]]
+        n_old = len(self._vertices)
+        found, flat = self._vertices.find(z)
         if not found.all():
             new = ~found
             uniq, inverse = np.unique(z[new], return_inverse=True)
             ids = np.arange(n_old, n_old + len(uniq), dtype=np.int64)
             flat[new] = ids[inverse.ravel()]
-            at = np.searchsorted(self._vkeys, uniq)  # sorted, none there yet: inserted in place, no sort of all
-            self._vkeys, self._vids = np.insert(self._vkeys, at, uniq), np.insert(self._vids, at, ids)
+            self._vertices.add(uniq, ids)
         out, start = [], 0
         for p in parts:
             out.append(flat[start:start + len(p)])
@@ -253,14 +285,9 @@ class Topology:
 
     def _lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Arc and position of each directed edge key in the sorted index (arc -1 where absent)."""
-        arc = np.full(len(keys), -1, dtype=np.int64)
-        pos = np.zeros(len(keys), dtype=np.int64)
-        if len(self._ekeys):
-            at = np.searchsorted(self._ekeys, keys)
-            at_c = np.minimum(at, len(self._ekeys) - 1)
-            hit = (at < len(self._ekeys)) & (self._ekeys[at_c] == keys)
-            arc[hit] = self._earc[at_c[hit]]
-            pos[hit] = self._epos[at_c[hit]]
+        hit, packed = self._edges.find(keys)
+        arc = np.where(hit, packed >> _SHIFT, -1)
+        pos = np.where(hit, packed & 0xFFFFFFFF, 0)
         return arc, pos
 
     def _describe(self, c: np.ndarray, v: np.ndarray, *, closed: bool) -> tuple[Ref, ...]:
@@ -340,11 +367,7 @@ class Topology:
         arcs = np.array([v[0] for _, v in items], dtype=np.int64)
         poss = np.array([v[1] for _, v in items], dtype=np.int64)
         fresh = self._lookup(keys)[0] < 0  # a repeat of an indexed edge keeps its first place
-        keys, arcs, poss = keys[fresh], arcs[fresh], poss[fresh]
-        at = np.searchsorted(self._ekeys, keys)  # sorted, none indexed yet: inserted in place, no sort of the whole
-        self._ekeys = np.insert(self._ekeys, at, keys)
-        self._earc = np.insert(self._earc, at, arcs)
-        self._epos = np.insert(self._epos, at, poss)
+        self._edges.add(keys[fresh], (arcs[fresh] << _SHIFT) | poss[fresh])
         self._pending = {}
 
 

@@ -422,6 +422,7 @@ def timeline_data(theatre, layers: Iterable[Mapping], areas: Sequence[Mapping], 
     shape_tokens: list[tuple] = []
     shape_ids: dict[tuple, int] = {}
     tokens_out: dict = {}  # each reference's page form and packed characters (_token_out)
+    shape_chars: list[int] = []  # each shape's tokens' packed characters (_shape_entry)
     show: list = []
     shown: set[int] = set()
     frames: list = []
@@ -469,7 +470,7 @@ def timeline_data(theatre, layers: Iterable[Mapping], areas: Sequence[Mapping], 
         gone = sorted(shown - ids)
         for key in new_here:
             shapes[shape_ids[key]] = _shape_entry(key, shape_ids[key], gone, shapes, shape_tokens, topo.arcs,
-                                                  tokens_out)
+                                                  tokens_out, shape_chars)
         change = [~k for k in gone] + sorted(ids - shown)
         if change or not show:
             show.append([len(dates), *change])
@@ -523,7 +524,7 @@ def timeline_data(theatre, layers: Iterable[Mapping], areas: Sequence[Mapping], 
 
 
 def _shape_entry(key: tuple, k: int, gone: list[int], shapes: list, shape_tokens: list[tuple], arcs,
-                 tokens_out: dict) -> list:
+                 tokens_out: dict, chars: list[int]) -> list:
     """A new shape (its id ``k``) as the page stores it: its tokens, or the edits that make it from a shape the
     same date dropped (of its status and kind, the one sharing the most tokens) when they are shorter.
 
@@ -531,12 +532,15 @@ def _shape_entry(key: tuple, k: int, gone: list[int], shapes: list, shape_tokens
     counted from each token's own count (``tokens_out``: each reference's page form and characters, kept over
     the build), so that neither form is written out to be measured. (The JSON lengths decided before the blob was
     packed; counted packed, the whole front's shapes are a little shorter and the build skips two JSON encodings
-    of every new shape.)
+    of every new shape.) ``chars`` holds, per shape, its tokens' characters: a shape made by edits counts its
+    own from its base's and the edits', so that the build's work on a shape follows what changed, not its length.
     """
     from .packing import digits
 
+    def count(tokens) -> int:
+        return sum((tokens_out[t] if t in tokens_out else _token_out(t, arcs, tokens_out))[1] for t in tokens)
+
     si, kind, tokens = key
-    head = digits(si * 4 + 3)  # the header: status, kind, form (the same characters for both forms)
     candidates = [g for g in gone if shapes[g] is not None and shapes[g][:2] == [si, kind]]
     best = candidates[0] if len(candidates) == 1 else None
     if len(candidates) > 1:
@@ -545,18 +549,22 @@ def _shape_entry(key: tuple, k: int, gone: list[int], shapes: list, shape_tokens
             shared = len(mine.intersection(shape_tokens[g]))
             if shared > best_shared:
                 best, best_shared = g, shared
-    outs = [tokens_out[t] if t in tokens_out else _token_out(t, arcs, tokens_out) for t in tokens]
     if best is None:
-        return [si, kind, [o[0] for o in outs]]
-    full_chars = head + digits(len(tokens)) + sum(o[1] for o in outs)
-    ops = _edits(shape_tokens[best], tokens)
-    delta_chars, end = head + digits(k - best) + digits(len(ops)), 0
-    for s, e, t in ops:  # every token of an edit is one of the shape's: its form is in tokens_out
-        delta_chars += digits(s - end) + digits(e - s) + digits(len(t)) + sum(tokens_out[x][1] for x in t)
+        chars.append(count(tokens))
+        return [si, kind, [tokens_out[t][0] for t in tokens]]
+    base = shape_tokens[best]
+    ops = _edits(base, tokens)
+    own = chars[best]
+    delta_chars, end = digits(k - best) + digits(len(ops)), 0  # the header: the same for both forms
+    for s, e, t in ops:
+        added = count(t)
+        own += added - count(base[s:e])
+        delta_chars += digits(s - end) + digits(e - s) + digits(len(t)) + added
         end = e
-    if delta_chars < full_chars:
+    chars.append(own)
+    if delta_chars < digits(len(tokens)) + own:
         return [si, kind, best, [[s, e, *(tokens_out[x][0] for x in t)] for s, e, t in ops]]
-    return [si, kind, [o[0] for o in outs]]
+    return [si, kind, [(tokens_out[t] if t in tokens_out else _token_out(t, arcs, tokens_out))[0] for t in tokens]]
 
 
 def _token_out(t, arcs, cache: dict) -> tuple:
