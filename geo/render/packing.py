@@ -3,7 +3,8 @@ r"""Pure: the timeline page's data blob packed into short strings of integers, a
 :func:`geo.render.timeline.timeline_data` returns plain lists (arcs, shapes, the shapes each date shows, frames,
 one frame index and one day step per date); written as JSON, those integers were 80 % of the blob (``-1234,``:
 six bytes for one coordinate step). :func:`pack_payload` writes each of these six lists as one string of
-variable-length integers, and ``timeline.js`` (``unpack``) reads them back into the very lists it used before;
+variable-length integers (the day steps and frame indices share one), and ``timeline.js`` (``unpack``) reads them
+back into the very lists it used before;
 :func:`unpack_payload` is the same reading in Python, for tests and for readers of the page. Nothing is
 rounded or dropped: ``unpack_payload(pack_payload(data)) == data`` (a property test checks it), so the page
 draws what it drew, vertex for vertex.
@@ -24,29 +25,30 @@ reader with tiles can zoom): the page must draw the store's layers on that grid 
 Leaflet's latlngs back and compares them with equality, not a tolerance). The packing is deterministic, so the
 same data gives the same bytes.
 
-The six strings (``n`` a count; ``z`` zigzag)
---------------------------------------------
+The five strings (``n`` a count; ``z`` zigzag)
+---------------------------------------------
 ``arcs``
     per arc: ``n`` vertices, then each vertex as two z steps (lon, lat) from the vertex before (the first from
-    the last vertex of the arc before); but each end of an arc is first a reference: ``id + 1`` of a vertex seen
-    before (ids in order of first appearance), or ``0`` and its two steps. An arc leaves and rejoins older
+    the last vertex of the arc before); but each end of an arc is first a reference to a vertex seen before, how
+    far back it is among the distinct vertices seen so far (``1`` the newest: an arc often starts or ends near the
+    one before), or ``0`` and its two steps. An arc leaves and rejoins older
     boundaries at vertices they already have: on the real pages 90 % of the ends are references, two
-    characters where two steps took six (Kursk's arcs 11.2 → 9 KB, the whole front's 63 → 54 KB).
+    characters where two steps took six (Kursk's arcs 11.2 → 9.3 KB, the whole front's 63 → 54 KB).
 ``shapes``
     per shape: ``status * 4 + 2 * (kind is "L") + (written as edits)``; then either ``n`` and ``n`` tokens, or
     the distance back to its base shape, the number of edits and per edit: its start after the last edit's end,
     its length in the base, ``n`` and ``n`` tokens. A token: ``0`` between rings, ``2a + 1`` arc ``a`` whole,
     ``2a + 2`` then ``i`` and z ``j - i``: the slice ``[a, i, j]``.
 ``show``
-    per change: the days after the last change (its date index), ``n`` gone, ``n`` new, then each gone id and
-    each new id as its step from the one before (both ascending).
+    per change: the days after the last change (its date index), ``n`` ids, then the ids gone and new in one
+    ascending run, each as ``2 * (its step from the one before) + (gone)``.
 ``frames``
-    per frame: each km² figure in 1e-3 km² as a z step from the frame before, the version as a z step, the
-    source's index.
-``at``
-    per date: the z step of its frame index from the date before.
-``steps``
-    per date: its day step (as in the plain data).
+    per frame: each status's km² in 1e-3 km² as a z step from the frame before, their union's as the z of its
+    difference from their sum (0 where they do not overlap), then ``z(version step) * S + source`` (``S`` the
+    number of sources).
+``days``
+    per date: ``3 * (its day step) + c``, ``c`` 0 where it shows the frame of the date before, 1 the next frame,
+    2 another: the z step of its frame index follows.
 """
 
 from __future__ import annotations
@@ -61,7 +63,9 @@ BASE = len(DIGITS) // 2  # 44: a digit below it ends a number
 _VALUE = {c: i for i, c in enumerate(DIGITS)}
 _END = DIGITS[:BASE]
 _MORE = DIGITS[BASE:]
-PACKED = ("arcs", "shapes", "show", "frames", "at", "steps")
+#: the blob's packed strings, and the plain lists they hold
+PACKED = ("arcs", "shapes", "show", "frames", "days")
+PLAIN = ("arcs", "shapes", "show", "frames", "at", "steps")
 SCHEMA = "frontline.timeline/v3"
 _BLOB = re.compile(r'<script type="application/json" id="fl-data">(.*?)</script>', re.S)
 
@@ -169,7 +173,7 @@ def pack_arcs(arcs: list[list[int]]) -> str:
     --------
     >>> arcs = [[10, 20, 5, 0, 0, 5, -5, -5], [0, 0, 0, 7, 5, -2]]  # a closed triangle; an arc from its first
     >>> unpack_ints(pack_arcs(arcs))  # vertex to its third: the triangle's end and both ends of arc 2 are references
-    [4, 0, 20, 40, 10, 0, 0, 10, 1, 3, 1, 0, 14, 3]
+    [4, 0, 20, 40, 10, 0, 0, 10, 3, 3, 3, 0, 14, 2]
     >>> unpack_arcs(pack_arcs(arcs)) == arcs
     True
     """
@@ -185,7 +189,7 @@ def pack_arcs(arcs: list[list[int]]) -> str:
             px, py = x + a[2 * k], y + a[2 * k + 1]
             ref = ids.get((px, py)) if k in (0, n - 1) else None
             if ref is not None:
-                out.append(ref + 1)
+                out.append(len(ids) - ref)  # how far back among the vertices seen: 1 the newest
             else:
                 if k in (0, n - 1):
                     out.append(0)
@@ -208,7 +212,7 @@ def unpack_arcs(text: str) -> list[list[int]]:
             if j in (0, n - 1):
                 k += 1
             if code:
-                px, py = pts[code - 1]
+                px, py = pts[len(pts) - code]
             else:
                 px, py = x + unzigzag(v[k]), y + unzigzag(v[k + 1])
                 k += 2
@@ -264,12 +268,12 @@ def pack_show(show: list) -> str:
         new = sorted(k for k in entry[1:] if k >= 0)
         if [~k for k in gone] + new != list(entry[1:]):
             raise ValueError(f"a change of shapes must list the gone ids, then the new ones, each ascending: {entry}")
-        out += [entry[0] - last, len(gone), len(new)]
-        for ids in (gone, new):
-            prev = 0
-            for k in ids:
-                out.append(k - prev)
-                prev = k
+        ids = sorted([(k, 1) for k in gone] + [(k, 0) for k in new])
+        out += [entry[0] - last, len(ids)]
+        prev = 0
+        for k, is_gone in ids:
+            out.append(2 * (k - prev) + is_gone)
+            prev = k
         last = entry[0]
     return pack_ints(out)
 
@@ -278,18 +282,16 @@ def unpack_show(text: str) -> list:
     it, out, last = iter(unpack_ints(text)), [], 0
     for step in it:
         last += step
-        n_gone, n_new = next(it), next(it)
-        entry = [last]
-        for n, sign in ((n_gone, True), (n_new, False)):
-            prev = 0
-            for _ in range(n):
-                prev += next(it)
-                entry.append(~prev if sign else prev)
-        out.append(entry)
+        gone, new, prev = [], [], 0
+        for _ in range(next(it)):
+            u = next(it)
+            prev += u // 2
+            (gone if u % 2 else new).append(prev)
+        out.append([last, *[~k for k in gone], *new])
     return out
 
 
-def pack_frames(frames: list[Mapping]) -> str:
+def pack_frames(frames: list[Mapping], sources: int) -> str:
     out: list[int] = []
     prev: list[int] = []
     version = 0
@@ -297,43 +299,63 @@ def pack_frames(frames: list[Mapping]) -> str:
         milli = [round(v * 1000) for v in f["km2"]]
         if [m / 1000 for m in milli] != list(f["km2"]):
             raise ValueError(f"a frame's km² must be rounded to 1e-3: {f['km2']}")
+        if not 0 <= f["source"] < sources:
+            raise ValueError(f"a frame's source is an index into the {sources} sources: {f['source']}")
         if len(prev) != len(milli):
             prev = [0] * len(milli)
-        out += [zigzag(m - p) for m, p in zip(milli, prev, strict=True)]
-        out += [zigzag(f["version"] - version), f["source"]]
+        # the statuses as steps from the frame before; the last figure (their union) as its difference from their
+        # sum: 0 where they do not overlap, whatever it is
+        out += [zigzag(m - p) for m, p in zip(milli[:-1], prev[:-1], strict=True)]
+        out.append(zigzag(milli[-1] - sum(milli[:-1])))
+        out.append(zigzag(f["version"] - version) * sources + f["source"])
         prev, version = milli, f["version"]
     return pack_ints(out)
 
 
-def unpack_frames(text: str, width: int) -> list[dict]:
+def unpack_frames(text: str, width: int, sources: int) -> list[dict]:
     v, out, prev, version = unpack_ints(text), [], [0] * width, 0
-    for k in range(0, len(v), width + 2):
-        prev = [p + unzigzag(u) for p, u in zip(prev, v[k:k + width], strict=True)]
-        version += unzigzag(v[k + width])
-        out.append({"km2": [m / 1000 for m in prev], "source": v[k + width + 1], "version": version})
+    for k in range(0, len(v), width + 1):
+        prev = [p + unzigzag(u) for p, u in zip(prev[:-1], v[k:k + width - 1], strict=True)]
+        prev.append(sum(prev) + unzigzag(v[k + width - 1]))
+        version += unzigzag(v[k + width] // sources)
+        out.append({"km2": [m / 1000 for m in prev], "source": v[k + width] % sources, "version": version})
     return out
 
 
-def pack_at(at: list[int]) -> str:
-    return pack_ints(zigzag(b - a) for a, b in zip([0, *at], at, strict=False))
+def pack_days(steps: list[int], at: list[int]) -> str:
+    """Each date's day step and frame as one number, ``3 * step + c``: ``c`` 0 the frame before, 1 the next one,
+    2 another (its z step from the frame before follows).
+    """
+    out: list[int] = []
+    prev = 0
+    for step, frame in zip(steps, at, strict=True):
+        d = frame - prev
+        out.append(3 * step + (d if d in (0, 1) else 2))
+        if d not in (0, 1):
+            out.append(zigzag(d))
+        prev = frame
+    return pack_ints(out)
 
 
-def unpack_at(text: str) -> list[int]:
-    out, acc = [], 0
-    for u in unpack_ints(text):
-        acc += unzigzag(u)
-        out.append(acc)
-    return out
+def unpack_days(text: str) -> tuple[list[int], list[int]]:
+    it, steps, at, frame = iter(unpack_ints(text)), [], [], 0
+    for v in it:
+        step, c = divmod(v, 3)
+        frame += c if c < 2 else unzigzag(next(it))
+        steps.append(step)
+        at.append(frame)
+    return steps, at
 
 
 # ---- the blob ------------------------------------------------------------------------------------------------
 def pack_payload(data: Mapping) -> dict:
-    """``data`` (of :func:`geo.render.timeline.timeline_data`) with its six lists packed (the module's docstring),
-    under ``schema`` ``frontline.timeline/v3``; every other key as it is.
+    """``data`` (of :func:`geo.render.timeline.timeline_data`) with its six lists packed in five strings (the
+    module's docstring), under ``schema`` ``frontline.timeline/v3``; every other key as it is.
     """
-    return {**data, "schema": SCHEMA, "arcs": pack_arcs(data["arcs"]), "shapes": pack_shapes(data["shapes"]),
-            "show": pack_show(data["show"]), "frames": pack_frames(data["frames"]), "at": pack_at(data["at"]),
-            "steps": pack_ints(data["steps"])}
+    out = {k: v for k, v in data.items() if k not in PLAIN}
+    return {**out, "schema": SCHEMA, "arcs": pack_arcs(data["arcs"]), "shapes": pack_shapes(data["shapes"]),
+            "show": pack_show(data["show"]), "frames": pack_frames(data["frames"], len(data["sources"])),
+            "days": pack_days(data["steps"], data["at"])}
 
 
 def unpack_payload(blob: Mapping) -> dict:
@@ -343,18 +365,21 @@ def unpack_payload(blob: Mapping) -> dict:
     --------
     >>> d = {"schema": "frontline.timeline/v2", "area_statuses": [0], "arcs": [[3500000, 5100000, 10, -3]],
     ...      "shapes": [[0, "P", [0]], [0, "P", 0, [[0, 1, [0, 1, 0], -1, 0]]]], "show": [[0, 0], [2, ~0, 1]],
-    ...      "frames": [{"km2": [1.5, 1.5], "source": 0, "version": 1}], "at": [0, 0, 0], "steps": [0, 1, 1]}
+    ...      "frames": [{"km2": [1.5, 1.5], "source": 0, "version": 1}], "sources": [""], "at": [0, 0, 0],
+    ...      "steps": [0, 1, 1]}
     >>> unpack_payload(pack_payload(d)) == d
     True
     """
     if blob.get("schema") != SCHEMA:
         raise ValueError(f"not a packed timeline blob: schema {blob.get('schema')!r}")
-    from .timeline import SCHEMA as PLAIN
+    from .timeline import SCHEMA as PLAIN_SCHEMA
 
-    return {**blob, "schema": PLAIN, "arcs": unpack_arcs(blob["arcs"]), "shapes": unpack_shapes(blob["shapes"]),
+    steps, at = unpack_days(blob["days"])
+    out = {k: v for k, v in blob.items() if k not in PACKED}
+    return {**out, "schema": PLAIN_SCHEMA, "arcs": unpack_arcs(blob["arcs"]), "shapes": unpack_shapes(blob["shapes"]),
             "show": unpack_show(blob["show"]),
-            "frames": unpack_frames(blob["frames"], len(blob["area_statuses"]) + 1), "at": unpack_at(blob["at"]),
-            "steps": unpack_ints(blob["steps"])}
+            "frames": unpack_frames(blob["frames"], len(blob["area_statuses"]) + 1, len(blob["sources"])),
+            "at": at, "steps": steps}
 
 
 def page_data(html: str) -> dict:

@@ -398,13 +398,13 @@ def map_svg(payload: dict, *, width: int = 760, height: int = 520, standalone: b
                        f'font-size="{font * 1.25:.1f}" '
                        f'font-weight="600" letter-spacing="3" fill="#6b6b6b" {halo}>{html_text(text)}</text>')
             continue
-        dots.append(f'<circle class="fl-svg-dot" cx="{dot[0]:.1f}" cy="{dot[1]:.1f}" r="3"/>')
-        names.append(f'<text class="fl-svg-place" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}">{html_text(text)}'
-                     "</text>")
-    if dots:
-        out.append(f'<g fill="{col.get("place", "#222222")}" stroke="#ffffff" stroke-width="1">' + "".join(dots)
-                   + "</g>")
-        out.append(f'<g font-size="{font:.1f}" font-weight="600" fill="#222222" {halo}>' + "".join(names) + "</g>")
+        dots.append(f'<circle cx="{dot[0]:.1f}" cy="{dot[1]:.1f}" r="3"/>')
+        names.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}">{html_text(text)}</text>')
+    if dots:  # the theme's class rules (fill, stroke) reach the dots and names from their group, as these do
+        out.append(f'<g class="fl-svg-dot" fill="{col.get("place", "#222222")}" stroke="#ffffff" stroke-width="1">'
+                   + "".join(dots) + "</g>")
+        out.append(f'<g class="fl-svg-place" font-size="{font:.1f}" font-weight="600" fill="#222222" {halo}>'
+                   + "".join(names) + "</g>")
     if standalone:
         y = top + height + 12
         for kind, text, size, item in lines_below:

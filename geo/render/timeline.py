@@ -133,7 +133,7 @@ import numpy as np
 from ..errors import InvalidInput
 from ..topology import Topology, shapes_of, shapes_of_geometry
 from . import messages
-from .assets import minify_css, minify_js
+from .assets import checked_minified, minify_css, minify_js
 from .geometry import SCALE, context_tolerance, encode_part, expand, for_context, lines
 from .packing import pack_payload
 from .safe import clean_text, html_text, safe_url, script_json
@@ -891,6 +891,37 @@ def _own(name: str) -> str:
     return text
 
 
+_FEATURE_RE = re.compile(r"/\* if:(\w+) \*/(.*?)/\* end:\1 \*/", re.S)
+
+
+def _page_css(css: str, features: Mapping[str, bool]) -> str:
+    """``timeline.css`` for one page: each block between ``/* if:FEATURE */`` and ``/* end:FEATURE */`` kept only
+    where the page has that feature (its rules match nothing on a page without it: 1.6 KB of the 7 KB).
+
+    Examples
+    --------
+    >>> _page_css("a{}/* if:events */b{}/* end:events */c{}", {"events": False})
+    'a{}c{}'
+    >>> _page_css("a{}/* if:events */b{}/* end:events */", {"events": True})
+    'a{}b{}'
+    """
+    def keep(m):
+        if m.group(1) not in features:
+            raise InvalidInput(f"timeline.css names an unknown feature {m.group(1)!r}")
+        return m.group(2) if features[m.group(1)] else ""
+
+    return _FEATURE_RE.sub(keep, css)
+
+
+@cache
+def _script() -> str:
+    """Our script as the page inlines it: ``timeline.min.js`` (``timeline.js`` with its local names shortened,
+    made by ``scripts/minify-js``: :func:`geo.render.assets.minified_script`), checked to be the current source's,
+    then through :func:`geo.render.assets.minify_js` (which drops its header).
+    """
+    return minify_js(checked_minified(_own("timeline.min.js"), "timeline.js", _own("timeline.js")))
+
+
 def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
@@ -949,17 +980,17 @@ def _legend_html(data: Mapping) -> str:
     items = []
     for i, st in enumerate(data["statuses"]):
         kind = "line" if st["kind"] == "line" else "area"
-        items.append(f'<li class="fl-legend-item"><span class="fl-swatch fl-swatch-{kind} fl-swatch-s{i}" '
+        items.append(f'<li><span class="fl-swatch fl-swatch-{kind} fl-swatch-s{i}" '
                      f'aria-hidden="true"></span><span class="fl-legend-label">{_h(st["label"])}</span></li>')
     total = _t()["total_legend"].format(labels=" + ".join(_area_labels(data)))
-    items.append('<li class="fl-legend-item"><span class="fl-swatch fl-swatch-total" aria-hidden="true"></span>'
+    items.append('<li><span class="fl-swatch fl-swatch-total" aria-hidden="true"></span>'
                  f'<span class="fl-legend-label">{_h(total)}</span></li>')
     if data.get("compare"):
         label = _t()["compare_legend"].format(name=data["compare"]["label"])
-        items.append('<li class="fl-legend-item"><span class="fl-swatch fl-swatch-compare" aria-hidden="true">'
+        items.append('<li><span class="fl-swatch fl-swatch-compare" aria-hidden="true">'
                      f'</span><span class="fl-legend-label">{_h(label)}</span></li>')
     if data["events"]:
-        items.append('<li class="fl-legend-item"><span class="fl-swatch fl-swatch-event" aria-hidden="true">'
+        items.append('<li><span class="fl-swatch fl-swatch-event" aria-hidden="true">'
                      f'</span><span class="fl-legend-label">{_h(_t()["event"])}</span></li>')
     return '<ul class="fl-legend">' + "".join(items) + "</ul>"
 
@@ -1097,12 +1128,17 @@ def _page(data: Mapping, *, asset_tags: str, static_map: str | None, last_update
     str
         The whole HTML document.
     """
-    css = minify_css(_own("timeline.css") + _swatch_css(data) + theme_css(theme, "timeline-dark.css"))
-    js = minify_js(_own("timeline.js"))
+    css = minify_css(_page_css(_own("timeline.css"), {
+        "events": bool(data["events"]), "compare": bool(data.get("compare")), "stale": bool(last_update),
+        "countries": bool((data.get("context") or {}).get("countries"))}) + _swatch_css(data)
+        + theme_css(theme, "timeline-dark.css"))
+    js = _script()
     # the events' texts, sources and links are in the HTML (_events_html); the script needs only their dates,
     # titles (chart and map labels) and points; of the page's words, only those it writes (SCRIPT_TEXT)
-    text = _t()
-    blob = script_json(pack_payload({**data, "text": {k: text[k] for k in SCRIPT_TEXT},
+    text = {k: _t()[k] for k in SCRIPT_TEXT}
+    if text["months_axis"] == text["months_short"]:  # the same words (English): the script takes the short ones
+        del text["months_axis"]
+    blob = script_json(pack_payload({**data, "text": text,
                                      "events": [{k: e[k] for k in ("date", "title", "point")}
                                                 for e in data["events"]]}))
     if "</" in blob:
@@ -1158,8 +1194,6 @@ def _page(data: Mapping, *, asset_tags: str, static_map: str | None, last_update
         f'<span class="fl-needs-live fl-permalink-wrap">{SEP}<a id="fl-permalink" class="fl-permalink" '
         f'href="#{dates[i]}">{t["permalink"]}</a></span></p>\n'
         '<div class="fl-body">\n<div class="fl-main">\n'
-        "<!-- #fl-static-map: the server-drawn SVG of the opening date's map, what a reader sees without\n"
-        "     JavaScript or without Leaflet, and what prints; hidden once the live map has drawn. -->\n"
         f'<div class="fl-static-map" id="fl-static-map">{static_map or ""}</div>\n'
         f'<section id="fl-map" class="fl-map fl-needs-live" aria-label="{t["map_label"]}"></section>\n'
         '<div class="fl-controls fl-needs-live">\n'

@@ -17,6 +17,7 @@ from geo.render.safe import script_json
 
 REPO = Path(__file__).resolve().parents[2]
 PACKED_KEYS = packing.PACKED
+PLAIN_KEYS = packing.PLAIN
 
 
 @given(st.lists(st.integers(0, 10 ** 15), max_size=50))
@@ -65,6 +66,7 @@ def payloads(draw):
               for _ in range(draw(st.integers(1, 5)))]
     n = draw(st.integers(1, 12))
     return {"schema": "frontline.timeline/v2", "area_statuses": list(range(width - 1)), "title": "x",
+            "sources": ["", "DeepStateMap daily", "x", "y"],
             # arcs of two vertices or more (as the topology makes them), steps small enough to revisit vertices
             "arcs": draw(st.lists(st.lists(st.tuples(st.integers(-3, 3), st.integers(-3, 3)), min_size=2, max_size=6)
                                   .map(lambda a: [v for p in a for v in p]), max_size=6)),
@@ -91,7 +93,7 @@ def test_the_bundled_series_round_trips_and_shrinks(tmp_path):
     data = timeline_data(**timeline_inputs(Store(tmp_path), "kursk"))
     packed = script_json(packing.pack_payload(data))
     assert packing.unpack_payload(json.loads(packed)) == json.loads(script_json(data))
-    plain = sum(len(json.dumps(data[k], separators=(",", ":"))) for k in PACKED_KEYS)
+    plain = sum(len(json.dumps(data[k], separators=(",", ":"))) for k in PLAIN_KEYS)
     assert sum(len(json.loads(packed)[k]) for k in PACKED_KEYS) < 0.55 * plain
 
 
@@ -123,8 +125,50 @@ def test_the_pages_script_unpacks_what_python_unpacks(chromium, tmp_path, asset_
         page.goto(out.as_uri())
         page.wait_for_function("window.frontlineTimeline && window.frontlineTimeline.data")
         got = page.evaluate("(keys) => { const d = window.frontlineTimeline.data; const o = {};"
-                            " keys.forEach((k) => { o[k] = d[k]; }); return o; }", list(PACKED_KEYS))
+                            " keys.forEach((k) => { o[k] = d[k]; }); return o; }", list(PLAIN_KEYS))
     finally:
         page.close()
-    for k in PACKED_KEYS:
+    for k in PLAIN_KEYS:
         assert got[k] == want[k], k
+
+
+def test_the_minified_script_is_its_source_minified_and_a_stale_one_is_refused():
+    """geo/render/timeline.min.js is what scripts/minify-js makes of timeline.js today (run it after editing the
+    script); a minified file whose recorded hash is not its source's is refused (exit 3), never shipped."""
+    from importlib import resources
+
+    from geo.errors import MissingResource
+    from geo.render.assets import checked_minified, minified_script
+
+    try:
+        import calmjs.parse  # noqa: F401
+    except ImportError:
+        from .conftest import skip_or_fail
+
+        skip_or_fail("calmjs.parse is not installed (pip install -e '.[test]'): it makes the minified script")
+    files = resources.files("geo.render")
+    source = files.joinpath("timeline.js").read_text(encoding="utf-8")
+    minified = files.joinpath("timeline.min.js").read_text(encoding="utf-8")
+    assert minified == minified_script("timeline.js", source), "timeline.min.js is stale: run scripts/minify-js"
+    assert checked_minified(minified, "timeline.js", source) == minified
+    with pytest.raises(MissingResource, match="scripts/minify-js"):
+        checked_minified(minified, "timeline.js", source + "\n// an edit")
+
+
+def test_a_page_carries_the_rules_of_what_it_has():
+    """The events' rules (list, chart markers, legend swatch) go into a page with events only; every block of
+    timeline.css names a feature the page knows."""
+    from common import THEATRE, layer, square
+
+    from geo.render.timeline import timeline_data, timeline_html
+
+    sq = layer(square(35.0, 51.0))
+    rows = [{"date": "2024-08-06", "areas_km2": {"held": 77.7, "contested": 0.0}, "total_km2": 77.7}]
+    ev = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": None, "properties": {
+        "date": "2024-08-06", "title": "An event"}}]}
+    plain = timeline_html(timeline_data(THEATRE, [{"date": "2024-08-06", "collection": sq}], rows), asset_tags="")
+    with_events = timeline_html(timeline_data(THEATRE, [{"date": "2024-08-06", "collection": sq}], rows, events=ev),
+                                asset_tags="")
+    assert ".fl-event-list" not in plain and ".fl-chart-mark" not in plain and ".fl-series-compare" not in plain
+    assert ".fl-event-list" in with_events and ".fl-chart-mark" in with_events and ".fl-swatch-event" in with_events
+    assert "if:" not in plain and "end:" not in with_events  # the markers are comments, minified away
