@@ -417,7 +417,7 @@ def timeline_data(theatre, layers: Iterable[Mapping], areas: Sequence[Mapping], 
     by_date: dict | None = None  # the rows by date, read from ``areas`` for a layer that brings none
     if isinstance(layers, (list, tuple)):
         layers = sorted(layers, key=lambda x: str(x.get("date")))
-    topo = Topology()
+    topo = Topology(integer=True)  # grid coordinates: integers (the faster vertex index)
     shapes: list = []  # the page's shapes: [status, kind, tokens] or [status, kind, base, edits]
     shape_tokens: list[tuple] = []
     shape_ids: dict[tuple, int] = {}
