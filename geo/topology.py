@@ -170,6 +170,8 @@ class Topology:
         self._pending: dict[int, tuple[int, int]] = {}  # edges of arcs made during the current add
         self._seen: dict[tuple[bool, bytes], tuple[Ref, ...]] = {}  # references of each ring already described
         self._raw: dict[tuple, tuple[bool, bytes] | None] = {}  # each ring's raw bytes -> its key in _seen
+        self._last: dict[tuple, tuple] = {}  # the last add's rings by place: (role, raw coordinates, key)
+        self._next: dict[tuple, tuple] = {}  # ... and this add's
 
     # ---- counts ---------------------------------------------------------------------------------------------
     @property
@@ -202,11 +204,11 @@ class Topology:
         # given before byte for byte is known by its raw bytes alone, without cleaning it again (on the whole
         # front, 6 of a day's 7 polygons are yesterday's, vertex for vertex)
         prepared = []  # (key, kind, [(cleaned key, cleaned coords or None), ...])
-        for key, kind, coords in shapes:
+        for n_shape, (key, kind, coords) in enumerate(shapes):
             if kind == "P":
                 rings = []
                 for k, r in enumerate(coords):
-                    got = self._ring(r, "P" if k == 0 else "H")
+                    got = self._ring(r, "P" if k == 0 else "H", (n_shape, k))
                     if got is None:
                         if k == 0:
                             break  # no exterior: no polygon
@@ -215,7 +217,7 @@ class Topology:
                 if rings:
                     prepared.append((key, "P", rings))
             elif kind == "L":
-                got = self._ring(coords, "L")
+                got = self._ring(coords, "L", (n_shape, 0))
                 if got is not None:
                     prepared.append((key, "L", [got]))
             else:
@@ -243,19 +245,28 @@ class Topology:
                 refs = [refs[0], *sorted(refs[1:], key=lambda r: (r[0][0], min(r[0][1], r[0][2])))]
             out.append((key, kind, tuple(refs)))
         self._merge_pending()
+        self._last, self._next = self._next, {}
         self.layers.append(out)
         return len(self.layers) - 1
 
-    def _ring(self, coords, role: str) -> tuple[tuple[bool, bytes], np.ndarray | None] | None:
+    def _ring(self, coords, role: str, pos: tuple) -> tuple[tuple[bool, bytes], np.ndarray | None] | None:
         """A ring (``role`` ``"P"`` an exterior, ``"H"`` a hole) or a line (``"L"``) as ``(key, coords)``: the key
         of its cleaned, oriented coordinates and those coordinates, or None where it is dropped (too few vertices;
         a ring of zero area walked back and forth). A ring given before byte for byte comes back from its raw
         bytes, with coordinates None: its key is then in ``_seen`` (every key of an add is described in it).
+
+        ``pos`` is its place in the add (shape, ring): a ring equal to the one at the same place in the add before
+        (the usual case: a layer repeats the last) is known by one comparison, without hashing its bytes.
         """
         raw = np.ascontiguousarray(coords, dtype=np.float64)
+        last = self._last.get(pos)
+        if last is not None and last[0] == role and last[1].shape == raw.shape and np.array_equal(last[1], raw):
+            self._next[pos] = last
+            return None if last[2] is None else (last[2], None)
         rkey = (role, raw.shape, hashlib.blake2b(raw.tobytes(), digest_size=16).digest())
         if rkey in self._raw:
             key = self._raw[rkey]
+            self._next[pos] = (role, raw.copy(), key)
             return None if key is None else (key, None)
         c = _clean(raw, ring=role != "L")
         if role == "L":
@@ -270,6 +281,7 @@ class Topology:
                 c = c[::-1].copy()
         key = None if c is None else (role != "L", hashlib.blake2b(c.tobytes(), digest_size=16).digest())
         self._raw[rkey] = key
+        self._next[pos] = (role, raw.copy(), key)
         return None if key is None else (key, c)
 
     def _vertex_ids(self, parts: list[np.ndarray]) -> list[np.ndarray]:
