@@ -10,6 +10,10 @@
  * size to draw into), "fl-live" once the map has drawn (hides the pieces the live page replaces). An error on
  * the way removes both: the reader gets the server's page, never a half-built one.
  *
+ * The blob's arcs, shapes, show, frames and days are packed strings (geo/render/packing.py): `unpack` reads
+ * them back into the lists timeline_data returned, first thing. Ship timeline.min.js after any edit here: run
+ * scripts/minify-js.
+ *
  * Coordinates in the data are integers of 1e-5 degree, (lon, lat), delta-encoded along each arc (and each
  * context line); `decode` and `latLng` are the one place where they become Leaflet's [lat, lng]. A date's
  * shapes are rebuilt from the arcs they reference (ringsOf), as date_shapes in timeline.py does.

@@ -25,7 +25,9 @@ which go (``~id``). So the page grows with what changes, not with days × vertic
 (about a million vertices) are some 1,700 arcs of 13,000 vertices. *Frames* (``frames``, one index per date in
 ``at``) hold the rest of a date (its km², version and source), each distinct frame once. Dates are stored as day
 steps from the first date. ``timeline.js`` rebuilds a date's shapes from the arcs (and caches each shape it
-rebuilt); :func:`date_shapes` is the same rebuild in Python, for tests.
+rebuilt); :func:`date_shapes` is the same rebuild in Python, for tests. The page ships these lists packed
+(:mod:`geo.render.packing`: strings of base-44 integers, read back into the same lists by ``timeline.js``), and
+the choice between a shape's tokens and its edits is made on the characters each form packs to.
 
 *Lines are drawn, never filled or measured.* Statuses of kind ``line`` (the contact line) are shapes like the
 others, drawn as polylines above the areas; the caption and the chart show area statuses and their union only.
