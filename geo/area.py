@@ -388,7 +388,7 @@ CHUNK = 64
 
 
 def shape_areas(shapes: Iterable[tuple[Sequence, Sequence]], theatre: Theatre, *, method: str = METHOD,
-                valid: bool = False, chunk: int = CHUNK) -> Iterator[LayerArea]:
+                valid: bool = False, chunk: int = CHUNK, keys: Iterable | None = None) -> Iterator[LayerArea]:
     """Areas of a stream of layers, each given as ``(statuses, geometries)``: one status and one shapely
     geometry (or None) per feature, as the store's binary form holds them. Yields one :class:`LayerArea` per
     layer, in order.
@@ -396,7 +396,8 @@ def shape_areas(shapes: Iterable[tuple[Sequence, Sequence]], theatre: Theatre, *
     Layers are taken ``chunk`` at a time: within a chunk, layers that hold the same statuses and geometries
     (:func:`shapes_digest`) are measured once and the layers that share a projection centre are projected in one
     vectorised call; nothing of a chunk is kept once it is measured, so memory does not grow with the series.
-    ``valid``: the polygons are known to be valid (:func:`dissolve_shapes`).
+    ``valid``: the polygons are known to be valid (:func:`dissolve_shapes`). ``keys``, one per layer, say which
+    layers are the same in place of :func:`shapes_digest` (the store's content hashes: no WKB written to know).
 
     Examples
     --------
@@ -407,8 +408,9 @@ def shape_areas(shapes: Iterable[tuple[Sequence, Sequence]], theatre: Theatre, *
     [78.01, 0.0]
     """
     batch: list = []
+    keys = iter(keys) if keys is not None else None
     for item in shapes:
-        batch.append(item)
+        batch.append((item, None if keys is None else next(keys)))
         if len(batch) >= chunk:
             yield from _measure_batch(batch, theatre, method, valid)
             batch = []
@@ -416,9 +418,31 @@ def shape_areas(shapes: Iterable[tuple[Sequence, Sequence]], theatre: Theatre, *
         yield from _measure_batch(batch, theatre, method, valid)
 
 
-def _measure_batch(batch: list, theatre: Theatre, method: str, valid: bool) -> list[LayerArea]:
+def _laea_areas(geoms: Sequence, centre: tuple[float, float]):
+    """``shapely.area`` of each geometry projected to the LAEA at ``centre``, in km²; a geometry given twice (a
+    single status is its own union, the same object) projected once.
+
+    Tried and left: keeping the area of each distinct polygon across the layers of a series (keyed by its WKB):
+    the polygons that repeat are the small ones, and hashing the big one each day cost what projecting the small
+    ones saved.
+    """
     import numpy as np
     import shapely
+
+    first: dict[int, int] = {}
+    distinct: list = []
+    where = []
+    for g in geoms:
+        if id(g) not in first:
+            first[id(g)] = len(distinct)
+            distinct.append(g)
+        where.append(first[id(g)])
+    areas = shapely.area(project_laea(np.asarray(distinct, dtype=object), centre)) / 1e6
+    return areas[np.asarray(where, dtype=np.int64)]
+
+
+def _measure_batch(batch: list, theatre: Theatre, method: str, valid: bool) -> list[LayerArea]:
+    import numpy as np
 
     statuses = theatre.area_statuses
     ranged = bool(theatre.claimed_statuses)
@@ -426,8 +450,8 @@ def _measure_batch(batch: list, theatre: Theatre, method: str, valid: bool) -> l
     width = len(statuses) + 1 + ranged
     fixed = theatre_centre(theatre)
     rows, centres, slot, seen = [], [], [], {}
-    for feature_status, geoms in batch:
-        key = shapes_digest(feature_status, geoms)
+    for (feature_status, geoms), given in batch:
+        key = shapes_digest(feature_status, geoms) if given is None else given
         if key in seen:
             slot.append(seen[key])
             continue
@@ -450,9 +474,8 @@ def _measure_batch(batch: list, theatre: Theatre, method: str, valid: bool) -> l
             if c is not None:
                 groups.setdefault(c, []).append(i)
         for c, idx in groups.items():
-            geoms = np.asarray([g for i in idx for g in rows[i]], dtype=object)
-            projected = project_laea(geoms, c)
-            values[idx] = (shapely.area(projected) / 1e6).reshape(len(idx), width)
+            geoms = [g for i in idx for g in rows[i]]
+            values[idx] = _laea_areas(geoms, c).reshape(len(idx), width)
     return [_layer_area(statuses, v, method, ranged) for v in (values[k] for k in slot)]
 
 

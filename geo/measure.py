@@ -48,9 +48,12 @@ def compute_areas(store: BaseStore, theatre: str, dates: list[str] | None = None
 
 
 def entry_areas(store: BaseStore, theatre: str, entries: list, *, by_region: bool = False,
-                method: str = METHOD, dates: list[str] | None = None) -> list[dict]:
+                method: str = METHOD, dates: list[str] | None = None, shapes: list | None = None) -> list[dict]:
     """:func:`compute_areas` of the given log entries (any versions, such as every one a feed lists); each
     row's ``date`` is ``dates[i]`` where given (the date asked for), else the entry's own date.
+
+    ``shapes``, each entry's :meth:`~geo.store.BaseStore.shapes` where the caller has read them already (the
+    timeline reads each layer once for its map and its figures), saves reading them again.
     """
     t = store.theatre(theatre)
     wanted = dates if dates is not None else [e.date for e in entries]
@@ -88,8 +91,13 @@ def entry_areas(store: BaseStore, theatre: str, entries: list, *, by_region: boo
                 results.append({**total.as_dict(), "regions": [{"region": k, "areas": v.as_dict()}
                                                                for k, v in per.items()]})
         else:
-            shapes = stored_shapes(store, theatre, [e for _, e, _ in todo])
-            results = (a.as_dict() for a in shape_areas(shapes, t, method=method, valid=True))
+            if shapes is not None:
+                read = (_statuses_geometries(shapes[i]) for i, _, _ in todo)
+            else:
+                read = stored_shapes(store, theatre, [e for _, e, _ in todo])
+            # the same content hash, the same layer: measured once a chunk, as shapes_digest would find
+            results = (a.as_dict() for a in shape_areas(read, t, method=method, valid=True,
+                                                          keys=[e.sha256 for _, e, _ in todo]))
         for (i, e, key), res in zip(todo, results, strict=True):
             cache.put(key, res)
             out[i] = _row(wanted[i], e, res)

@@ -97,8 +97,59 @@ def _signed_area2(c: np.ndarray) -> float:
     return float(np.dot(x0[:-1], y0[1:]) - np.dot(x0[1:], y0[:-1]))  # the closing edge ends at (0, 0): no term
 
 
+class _Index:
+    """A sorted map of keys (int64 or complex128) to int64 values, in two levels: a large sorted array and a small
+    one that new keys are inserted into, folded into the large one when it grows past an eighth of it.
+
+    Inserting into one sorted array copied the whole index on every add (the edges of a long series: 100,000
+    and more), a cost that grew with the series; here an add copies the small level, and the large one is
+    copied only each time the small one has grown by an eighth of it. The same lookups, the same answers.
+    """
+
+    def __init__(self, dtype) -> None:
+        self._k = [np.empty(0, dtype=dtype), np.empty(0, dtype=dtype)]  # large, small: each sorted
+        self._v = [np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)]
+
+    def __len__(self) -> int:
+        return len(self._k[0]) + len(self._k[1])
+
+    def find(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(hit, value)`` of each query key: hit a bool mask, value defined where hit."""
+        hit = np.zeros(len(q), dtype=bool)
+        val = np.zeros(len(q), dtype=np.int64)
+        (k0, k1), (v0, v1) = self._k, self._v
+        if len(k0):
+            at = np.minimum(np.searchsorted(k0, q), len(k0) - 1)
+            hit = k0[at] == q
+            val[hit] = v0[at[hit]]
+        if len(k1):  # the small level, for the keys the large one has not (most are there: a day repeats the last)
+            rest = np.flatnonzero(~hit)
+            if len(rest):
+                at = np.minimum(np.searchsorted(k1, q[rest]), len(k1) - 1)
+                h = k1[at] == q[rest]
+                hit[rest[h]] = True
+                val[rest[h]] = v1[at[h]]
+        return hit, val
+
+    def add(self, keys: np.ndarray, values: np.ndarray) -> None:
+        """Add ``keys`` (sorted, distinct, none in the index yet) with their values."""
+        if not len(keys):
+            return
+        at = np.searchsorted(self._k[1], keys)
+        self._k[1], self._v[1] = np.insert(self._k[1], at, keys), np.insert(self._v[1], at, values)
+        if len(self._k[1]) > max(1024, len(self._k[0]) // 8):
+            at = np.searchsorted(self._k[0], self._k[1])
+            self._k[0], self._v[0] = np.insert(self._k[0], at, self._k[1]), np.insert(self._v[0], at, self._v[1])
+            self._k[1], self._v[1] = self._k[1][:0], self._v[1][:0]
+
+
 class Topology:
     """Arcs and each added layer's references to them, built one layer at a time (see the module's docstring).
+
+    ``integer``: every coordinate is an integer below 2**30 in magnitude (the timeline's 1e-5 degree grid;
+    checked, ValueError otherwise), so that a vertex is keyed by one int64, ``(x + 2**30) << 32 | (y + 2**31)``,
+    where any float pair is keyed as ``x + iy``: the same order (x, then y), so the same ids, arcs and
+    references, and the sorted index searched twice as fast.
 
     Attributes
     ----------
@@ -109,28 +160,29 @@ class Topology:
         tuple of references.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, integer: bool = False) -> None:
+        self._integer = integer
         self.arcs: list[np.ndarray] = []
         self.layers: list[list[Shape]] = []
         self._arc_vids: list[np.ndarray] = []
-        self._vkeys = np.empty(0, dtype=np.complex128)  # sorted vertex keys (x + iy) ...
-        self._vids = np.empty(0, dtype=np.int64)  # ... and their ids
-        self._ekeys = np.empty(0, dtype=np.int64)  # sorted directed edge keys ...
-        self._earc = np.empty(0, dtype=np.int64)  # ... the arc of each ...
-        self._epos = np.empty(0, dtype=np.int64)  # ... and its position there (edge pos -> pos + 1)
+        self._vertices = _Index(np.int64 if integer else np.complex128)  # vertex key -> its id
+        self._edges = _Index(np.int64)  # directed edge key -> its arc << 32 | its position there (pos -> pos + 1)
         self._pending: dict[int, tuple[int, int]] = {}  # edges of arcs made during the current add
         self._seen: dict[tuple[bool, bytes], tuple[Ref, ...]] = {}  # references of each ring already described
+        self._raw: dict[tuple, tuple[bool, bytes] | None] = {}  # each ring's raw bytes -> its key in _seen
+        self._last: dict[tuple, tuple] = {}  # the last add's rings by place: (role, raw coordinates, key)
+        self._next: dict[tuple, tuple] = {}  # ... and this add's
 
     # ---- counts ---------------------------------------------------------------------------------------------
     @property
     def vertex_count(self) -> int:
         """Distinct vertices seen over every layer added."""
-        return len(self._vkeys)
+        return len(self._vertices)
 
     @property
     def edge_count(self) -> int:
         """Directed edges stored in the arcs (each distinct undirected edge once, but for rare repeats)."""
-        return len(self._ekeys) + len(self._pending)
+        return len(self._edges) + len(self._pending)
 
     # ---- building -------------------------------------------------------------------------------------------
     def add(self, shapes: Iterable[tuple[Hashable, str, Sequence]]) -> int:
@@ -148,38 +200,33 @@ class Topology:
         int
             The index of the layer (0 for the first).
         """
-        prepared = []  # (key, kind, [(cleaned coords, is ring)], ...)
-        for key, kind, coords in shapes:
+        # each ring or line as the key of its cleaned coordinates (and those coordinates, where it is new); a ring
+        # given before byte for byte is known by its raw bytes alone, without cleaning it again (on the whole
+        # front, 6 of a day's 7 polygons are yesterday's, vertex for vertex)
+        prepared = []  # (key, kind, [(cleaned key, cleaned coords or None), ...])
+        for n_shape, (key, kind, coords) in enumerate(shapes):
             if kind == "P":
                 rings = []
                 for k, r in enumerate(coords):
-                    c = _clean(r, ring=True)
-                    if len(c) < 3:
+                    got = self._ring(r, "P" if k == 0 else "H", (n_shape, k))
+                    if got is None:
                         if k == 0:
                             break  # no exterior: no polygon
                         continue
-                    area = _signed_area2(c)
-                    if area == 0 and len(np.unique(c.view(np.complex128))) < 3:  # back and forth: no ring
-                        if k == 0:
-                            break
-                        continue
-                    if (area < 0) if k == 0 else (area > 0):
-                        c = c[::-1].copy()
-                    rings.append(c)
+                    rings.append(got)
                 if rings:
                     prepared.append((key, "P", rings))
             elif kind == "L":
-                c = _clean(coords, ring=False)
-                if len(c) >= 2:
-                    prepared.append((key, "L", [c]))
+                got = self._ring(coords, "L", (n_shape, 0))
+                if got is not None:
+                    prepared.append((key, "L", [got]))
             else:
                 raise ValueError(f"unknown shape kind {kind!r}: use 'P' (polygon) or 'L' (line)")
         # a ring seen before, vertex for vertex, has the references it had then (arcs never change): only the
-        # others are looked up (on the whole front, 6 of a day's 7 polygons are yesterday's)
-        keys = [(kind == "P", hashlib.blake2b(c.tobytes(), digest_size=16).digest())
-                for _, kind, rings in prepared for c in rings]
+        # others are looked up
+        keys = [k for _, _, rings in prepared for k, _ in rings]
         todo, first = [], {}
-        for c, k in zip((c for _, _, rings in prepared for c in rings), keys, strict=True):
+        for k, c in (ring for _, _, rings in prepared for ring in rings):
             if k not in self._seen and k not in first:
                 first[k] = len(todo)
                 todo.append(c)
@@ -188,7 +235,7 @@ class Topology:
         n = 0
         for key, kind, rings in prepared:
             refs = []
-            for c in rings:
+            for _, c in rings:
                 got = self._seen.get(keys[n])
                 if got is None:  # the first of its kind, in this layer and before
                     got = self._seen[keys[n]] = self._describe(c, vids[first[keys[n]]], closed=kind == "P")
@@ -198,45 +245,82 @@ class Topology:
                 refs = [refs[0], *sorted(refs[1:], key=lambda r: (r[0][0], min(r[0][1], r[0][2])))]
             out.append((key, kind, tuple(refs)))
         self._merge_pending()
+        self._last, self._next = self._next, {}
         self.layers.append(out)
         return len(self.layers) - 1
 
+    def _ring(self, coords, role: str, pos: tuple) -> tuple[tuple[bool, bytes], np.ndarray | None] | None:
+        """A ring (``role`` ``"P"`` an exterior, ``"H"`` a hole) or a line (``"L"``) as ``(key, coords)``: the key
+        of its cleaned, oriented coordinates and those coordinates, or None where it is dropped (too few vertices;
+        a ring of zero area walked back and forth). A ring given before byte for byte comes back from its raw
+        bytes, with coordinates None: its key is then in ``_seen`` (every key of an add is described in it).
+
+        ``pos`` is its place in the add (shape, ring): a ring equal to the one at the same place in the add before
+        (the usual case: a layer repeats the last) is known by one comparison, without hashing its bytes.
+        """
+        raw = np.ascontiguousarray(coords, dtype=np.float64)
+        last = self._last.get(pos)
+        if last is not None and last[0] == role and last[1].shape == raw.shape and np.array_equal(last[1], raw):
+            self._next[pos] = last
+            return None if last[2] is None else (last[2], None)
+        rkey = (role, raw.shape, hashlib.blake2b(raw.tobytes(), digest_size=16).digest())
+        if rkey in self._raw:
+            key = self._raw[rkey]
+            self._next[pos] = (role, raw.copy(), key)
+            return None if key is None else (key, None)
+        c = _clean(raw, ring=role != "L")
+        if role == "L":
+            c = c if len(c) >= 2 else None
+        elif len(c) < 3:
+            c = None
+        else:
+            area = _signed_area2(c)
+            if area == 0 and len(np.unique(c.view(np.complex128))) < 3:  # back and forth: no ring
+                c = None
+            elif (area < 0) if role == "P" else (area > 0):
+                c = c[::-1].copy()
+        key = None if c is None else (role != "L", hashlib.blake2b(c.tobytes(), digest_size=16).digest())
+        self._raw[rkey] = key
+        self._next[pos] = (role, raw.copy(), key)
+        return None if key is None else (key, c)
+
     def _vertex_ids(self, parts: list[np.ndarray]) -> list[np.ndarray]:
-        """Vertex ids of every part's vertices; new coordinates get the next ids (in sorted order: deterministic)."""
+        """Vertex ids of every part's vertices; new coordinates get the next ids (in sorted order: deterministic).
+
+        Each vertex is looked up in the sorted index first: a changed ring is mostly vertices seen before, and
+        only the few that are not are sorted (to number them), where sorting every vertex given cost the most.
+        """
         if not parts:
             return []
-        z = np.concatenate(parts).view(np.complex128).ravel()
-        uniq, inverse = np.unique(z, return_inverse=True)
-        pos = np.searchsorted(self._vkeys, uniq)
-        pos_c = np.minimum(pos, max(len(self._vkeys) - 1, 0))
-        found = (pos < len(self._vkeys)) & (self._vkeys[pos_c] == uniq) if len(self._vkeys) else \
-            np.zeros(len(uniq), dtype=bool)
-        ids = np.empty(len(uniq), dtype=np.int64)
-        ids[found] = self._vids[pos_c[found]]
-        new = ~found
-        ids[new] = np.arange(len(self._vkeys), len(self._vkeys) + int(new.sum()))
-        if new.any():
-            keys = np.concatenate([self._vkeys, uniq[new]])
-            vals = np.concatenate([self._vids, ids[new]])
-            order = np.argsort(keys, kind="stable")
-            self._vkeys, self._vids = keys[order], vals[order]
-        flat = ids[inverse.ravel()]
+        z = self._vertex_keys(np.concatenate(parts))
+        n_old = len(self._vertices)
+        found, flat = self._vertices.find(z)
+        if not found.all():
+            new = ~found
+            uniq, inverse = np.unique(z[new], return_inverse=True)
+            ids = np.arange(n_old, n_old + len(uniq), dtype=np.int64)
+            flat[new] = ids[inverse.ravel()]
+            self._vertices.add(uniq, ids)
         out, start = [], 0
         for p in parts:
             out.append(flat[start:start + len(p)])
             start += len(p)
         return out
 
+    def _vertex_keys(self, c: np.ndarray) -> np.ndarray:
+        """Each vertex's key: ``x + iy``, or with ``integer`` one int64 of the same order."""
+        if not self._integer:
+            return c.view(np.complex128).ravel()
+        if len(c) and not (np.array_equal(c, np.floor(c)) and np.abs(c).max() < 2 ** 30):
+            raise ValueError("Topology(integer=True) takes integer coordinates below 2**30 in magnitude")
+        xy = c.astype(np.int64)
+        return ((xy[:, 0] + (1 << 30)) << 32) | (xy[:, 1] + (1 << 31))
+
     def _lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Arc and position of each directed edge key in the sorted index (arc -1 where absent)."""
-        arc = np.full(len(keys), -1, dtype=np.int64)
-        pos = np.zeros(len(keys), dtype=np.int64)
-        if len(self._ekeys):
-            at = np.searchsorted(self._ekeys, keys)
-            at_c = np.minimum(at, len(self._ekeys) - 1)
-            hit = (at < len(self._ekeys)) & (self._ekeys[at_c] == keys)
-            arc[hit] = self._earc[at_c[hit]]
-            pos[hit] = self._epos[at_c[hit]]
+        hit, packed = self._edges.find(keys)
+        arc = np.where(hit, packed >> _SHIFT, -1)
+        pos = np.where(hit, packed & 0xFFFFFFFF, 0)
         return arc, pos
 
     def _describe(self, c: np.ndarray, v: np.ndarray, *, closed: bool) -> tuple[Ref, ...]:
@@ -316,12 +400,7 @@ class Topology:
         arcs = np.array([v[0] for _, v in items], dtype=np.int64)
         poss = np.array([v[1] for _, v in items], dtype=np.int64)
         fresh = self._lookup(keys)[0] < 0  # a repeat of an indexed edge keeps its first place
-        keys, arcs, poss = keys[fresh], arcs[fresh], poss[fresh]
-        k = np.concatenate([self._ekeys, keys])
-        order = np.argsort(k, kind="stable")
-        self._ekeys = k[order]
-        self._earc = np.concatenate([self._earc, arcs])[order]
-        self._epos = np.concatenate([self._epos, poss])[order]
+        self._edges.add(keys[fresh], (arcs[fresh] << _SHIFT) | poss[fresh])
         self._pending = {}
 
 

@@ -122,3 +122,34 @@ def test_layers_with_the_same_ground_share_a_digest_and_are_measured_once():
     rows = series_areas([a, c, b], THEATRE)
     assert rows[0] == rows[2] and rows[0] != rows[1]
     assert [r.as_dict() for r in rows] == [layer_areas(x, THEATRE).as_dict() for x in (a, c, b)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(1, 9)), min_size=1,
+                         max_size=5), min_size=1, max_size=12),
+       st.booleans())
+def test_a_geometry_projected_once_gives_the_figures_bit_for_bit(days, two_statuses):
+    """shape_areas projects a geometry given twice once (a single status is its own union: geo.area._laea_areas):
+    its figures equal, bit for bit, GEOS's area of each status and union projected one by one."""
+    from geo.area import _union, dissolve_shapes, project_laea, shape_areas, theatre_centre
+
+    # polygons from a small pool, so that days repeat some (as a series does) and differ in others
+    pool = [shapely.box(35 + x * 0.01, 51 + y * 0.01, 35 + (x + s) * 0.01, 51 + (y + s) * 0.013)
+            for x, y, s in {p for day in days for p in day}]
+    index = {p: i for i, p in enumerate(sorted({p for day in days for p in day}))}
+    layers = []
+    for day in days:
+        polys = [pool[index[p]] for p in sorted(set(day))]
+        held = shapely.union_all(polys[::2]) if two_statuses else shapely.union_all(polys)
+        if two_statuses and len(polys) > 1:
+            layers.append((["held", "contested"], [held, shapely.union_all(polys[1::2])]))
+        else:
+            layers.append((["held"], [held]))
+    got = list(shape_areas(layers, THEATRE, chunk=4))
+    centre = theatre_centre(THEATRE)
+    for (st_, geoms), a in zip(layers, got, strict=True):
+        d = dissolve_shapes(st_, geoms, ["held", "contested"])
+        parts = [d["held"], d["contested"]]
+        whole = [*parts, _union([g for g in parts if not g.is_empty])]
+        want = shapely.area(project_laea(np.asarray(whole, dtype=object), centre)) / 1e6
+        assert [a.areas_km2["held"], a.areas_km2["contested"], a.total_km2] == want.tolist()

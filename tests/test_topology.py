@@ -174,6 +174,24 @@ def test_any_series_rebuilds_exactly_and_adding_never_changes_an_earlier_date(se
             assert as_rebuilt(topo, i) == as_given(shapes_i)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.tuples(moves, st.integers(-3, 3), st.booleans()), max_size=3), min_size=1, max_size=5))
+def test_integer_keys_give_the_same_topology_as_float_keys(series):
+    """Topology(integer=True) keys a vertex by one int64 in the order of x + iy: the same arcs and references;
+    coordinates that are not integers are refused."""
+    plain, fast = Topology(), Topology(integer=True)
+    for layer in series:
+        shapes = [(k, "P", [np.array(_walk(m, (x0, -x0)), dtype=float)]) if closed
+                  else (k, "L", np.array(_walk(m, (x0, -x0)), dtype=float))
+                  for k, (m, x0, closed) in enumerate(layer)]
+        plain.add(shapes)
+        fast.add(shapes)
+    assert fast.layers == plain.layers
+    assert [a.tolist() for a in fast.arcs] == [a.tolist() for a in plain.arcs]
+    with pytest.raises(ValueError, match="integer"):
+        Topology(integer=True).add([(0, "L", np.array([[0.5, 0.0], [1.0, 1.0]]))])
+
+
 def test_deterministic():
     def build():
         topo = Topology()

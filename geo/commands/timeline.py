@@ -12,8 +12,10 @@ file is written to a temporary name and renamed, so a reader never sees half a p
 
 *Streaming.* The layers are read one date at a time (:class:`StoreLayers`, a lazy sequence over the store) and
 each is reduced to arc references by :func:`geo.render.timeline.timeline_data` before the next is read: the
-command never holds every layer's geometry (the whole front's 353 layers were 505 MB at once). The opening date's
-layer is read again for the static map and the social card.
+command never holds every layer's geometry (the whole front's 353 layers were 505 MB at once). The same reading
+measures the areas (:class:`StoreLayers` hands each layer on with its row): each layer is read once, where the
+figures used to read the whole series a first time. The opening date's layer is read again for the static map and
+the social card.
 """
 
 from __future__ import annotations
@@ -74,11 +76,19 @@ class StoreLayers(Sequence):
     geometry)`` from the version's binary form (:meth:`geo.store.BaseStore.shapes`: no GeoJSON parsed); nothing
     is kept between reads, so iterating holds one layer at a time. :meth:`with_collection` gives a layer's GeoJSON
     (the opening date, which the server draws).
+
+    *Read once for the map and the figures.* Iterating reads :data:`geo.area.CHUNK` layers at a time, measures
+    their areas from the shapes just read (:func:`geo.measure.entry_areas`, the result cache first) and yields
+    each with its row (``"area"``), so that a cold build reads every layer once where it read each twice (once for
+    :func:`geo.measure.compute_areas`, once for the map); a chunk is what :func:`geo.area.shape_areas` held at
+    once anyway. :meth:`areas` gives every row afterwards (measured then, the old way, where the layers were not
+    iterated to the end).
     """
 
     def __init__(self, store, theatre: str, dates: list[str], *, as_of: str | None = None):
         self._store, self._theatre, self._as_of = store, theatre, as_of
         self.dates = list(dates)
+        self._rows: dict[str, dict] = {}
 
     def __len__(self) -> int:
         return len(self.dates)
@@ -87,10 +97,37 @@ class StoreLayers(Sequence):
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
         e = self._store.entry(self._theatre, self.dates[i], as_of=self._as_of)
-        shapes = self._store.shapes(self._theatre, e)
+        return self._item(e, self._store.shapes(self._theatre, e))
+
+    @staticmethod
+    def _item(e, shapes) -> dict:
         return {"date": e.date, "shapes": [(p.get("status"), g) for p, g in zip(shapes.properties, shapes.geometries,
                                                                                   strict=True)],
                 "version": e.version, "source": e.source}
+
+    def __iter__(self):
+        from ..area import CHUNK
+        from ..measure import entry_areas
+
+        for lo in range(0, len(self.dates), CHUNK):
+            dates = self.dates[lo:lo + CHUNK]
+            entries = [self._store.entry(self._theatre, d, as_of=self._as_of) for d in dates]
+            shapes = [self._store.shapes(self._theatre, e) for e in entries]
+            rows = entry_areas(self._store, self._theatre, entries, dates=dates, shapes=shapes)
+            for k, (e, row) in enumerate(zip(entries, rows, strict=True)):
+                self._rows[e.date] = row
+                item = self._item(e, shapes[k])
+                shapes[k] = None  # the chunk lets go of each layer once it is handed on
+                yield {**item, "area": row}
+
+    def areas(self) -> list[dict]:
+        """The area rows of every date (:func:`geo.measure.compute_areas`), oldest first."""
+        if len(self._rows) < len(self.dates):
+            from ..measure import compute_areas
+
+            rows = compute_areas(self._store, self._theatre, self.dates, as_of=self._as_of)
+            self._rows = {r["date"]: r for r in rows}
+        return [self._rows[d] for d in self.dates]
 
     def with_collection(self, i: int) -> dict:
         """Layer ``i`` as ``{"date", "collection", "version", "source"}``: its GeoJSON, read and parsed."""
@@ -98,11 +135,31 @@ class StoreLayers(Sequence):
         return {"date": x.date, "collection": x.collection, "version": x.version, "source": x.source}
 
 
+class LayerAreas(Sequence):
+    """The area rows of a :class:`StoreLayers`, asked for only when used (:meth:`StoreLayers.areas`): the
+    timeline takes each layer's row from the layer itself, so that iterating the layers measures them.
+    """
+
+    def __init__(self, layers: StoreLayers):
+        self._layers = layers
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def __getitem__(self, i):
+        return self._layers.areas()[i]
+
+    def __iter__(self):
+        return iter(self._layers.areas())
+
+
 def timeline_inputs(store, theatre: str, *, date_from: str | None = None, date_to: str | None = None,
                     as_of: str | None = None, in_force: bool = False) -> dict:
     """Read what a timeline page needs from the store, as keyword arguments of ``timeline_data``.
 
-    ``layers`` is a :class:`StoreLayers`: each layer is read when it is used. With ``in_force`` and a ``date_to``
+    ``layers`` is a :class:`StoreLayers`: each layer is read when it is used, and measured as it is read;
+    ``areas`` (a :class:`LayerAreas`) measures every layer on its own only when it is used before the layers
+    were iterated. With ``in_force`` and a ``date_to``
     after the last layer drawn, ``requested_date`` holds ``date_to`` (the
     page's last date is then the layer in force on it, older than asked: "last update D"); the key is absent
     otherwise.
@@ -112,18 +169,17 @@ def timeline_inputs(store, theatre: str, *, date_from: str | None = None, date_t
     NotFound
         No layer between ``date_from`` and ``date_to``.
     """
-    from ..measure import compute_areas, load_settlements
+    from ..measure import load_settlements
 
     t = store.theatre(theatre)
     dates = select_dates(store, theatre, date_from=date_from, date_to=date_to, as_of=as_of, in_force=in_force)
     layers = StoreLayers(store, theatre, dates, as_of=as_of)
-    areas = compute_areas(store, theatre, dates, as_of=as_of)
     context = {}
     for kind in CONTEXT_KINDS:
         data = load_settlements(store, theatre) if kind == "settlements" else store.context(theatre, kind)
         if data:
             context[kind] = data
-    out = {"theatre": t, "layers": layers, "areas": areas, "events": store.context(theatre, "events"),
+    out = {"theatre": t, "layers": layers, "areas": LayerAreas(layers), "events": store.context(theatre, "events"),
            "context": context}
     if in_force and date_to and dates[-1] != date_to:
         out["requested_date"] = date_to
@@ -168,7 +224,7 @@ def opening_map(inputs: dict, layer: dict, lang: str = "en") -> str:
     row = next(r for r in inputs["areas"] if r["date"] == layer["date"])
     payload = map_payload(inputs["theatre"], layer["collection"], date=layer["date"], areas_km2=row["areas_km2"],
                           total_km2=row["total_km2"], context=inputs["context"], lang=lang)
-    return map_svg(payload, width=760, height=560, id_prefix="fl-tl", label=payload["description"])
+    return map_svg(payload, width=760, height=560, id_prefix="fl-tl", label=payload["description"], hatches=())
 
 
 @click.command("timeline")

@@ -310,3 +310,59 @@ def squeeze(text: str) -> str:
             continue
         out.append(s)
     return "\n".join(out) + "\n"
+
+
+def minify_js(text: str) -> str:
+    """JS as the page inlines it: ``rjsmin`` (comments and whitespace out, no name rewritten, no code moved): a
+    kept, pure-Python library, pinned in ``pyproject.toml``. The timeline's script goes in as
+    :func:`minified_script` made it (its local names already shortened), through this too (its header goes).
+    """
+    import rjsmin
+
+    return rjsmin.jsmin(text, keep_bang_comments=False) + "\n"
+
+
+#: the first line of a minified script: which source it is, by hash, and what made it
+MINIFIED_HEADER = ("/* {name}: {source} (sha256 {sha}) minified by scripts/minify-js, calmjs.parse {version}; "
+                   "do not edit */")
+_MINIFIED_RE = re.compile(r"/\* (?P<name>\S+): (?P<source>\S+) \(sha256 (?P<sha>[0-9a-f]{64})\)")
+
+
+def minified_script(source_name: str, source: str) -> str:
+    """``source`` with its local names shortened and its whitespace out, under :data:`MINIFIED_HEADER`: what
+    ``scripts/minify-js`` writes to ``geo/render/timeline.min.js``. Needs ``calmjs.parse`` (a test extra, pinned):
+    the pages never run this, they read the file it wrote.
+
+    Decided here: the timeline's script ships with its local names shortened (``calmjs.parse``'s obfuscating
+    printer: globals, properties and strings as they are), 17 KB where whitespace and comments out left 21 KB.
+    Done once, by a script, into a file kept beside its source, because parsing the script in Python cost a
+    second of every build; the file names its source's hash, a build refuses a file that does not match
+    (:func:`checked_minified`), and a test makes it again and compares. The browser tests run the minified file.
+    """
+    from importlib.metadata import version
+
+    from calmjs.parse import es5
+    from calmjs.parse.unparsers.es5 import minify_print
+
+    name = source_name.removesuffix(".js") + ".min.js"
+    body = minify_print(es5(source), obfuscate=True, obfuscate_globals=False)
+    head = MINIFIED_HEADER.format(name=name, source=source_name, sha=hashlib.sha256(source.encode()).hexdigest(),
+                                  version=version("calmjs.parse"))
+    return head + "\n" + body + "\n"
+
+
+def checked_minified(minified: str, source_name: str, source: str) -> str:
+    """``minified`` if its header names ``source`` by its current hash; else MissingResource (exit 3): the
+    minified file is older than its source (run ``scripts/minify-js``).
+    """
+    m = _MINIFIED_RE.match(minified)
+    if not m or m["source"] != source_name or m["sha"] != hashlib.sha256(source.encode()).hexdigest():
+        raise MissingResource(f"{source_name} changed since it was minified: run scripts/minify-js")
+    return minified
+
+
+def minify_css(text: str) -> str:
+    """Our own CSS as the page inlines it: ``rcssmin`` (comments and whitespace out, nothing reordered)."""
+    import rcssmin
+
+    return rcssmin.cssmin(text, keep_bang_comments=False) + "\n"

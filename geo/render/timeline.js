@@ -10,6 +10,10 @@
  * size to draw into), "fl-live" once the map has drawn (hides the pieces the live page replaces). An error on
  * the way removes both: the reader gets the server's page, never a half-built one.
  *
+ * The blob's arcs, shapes, show, frames and days are packed strings (geo/render/packing.py): `unpack` reads
+ * them back into the lists timeline_data returned, first thing. Ship timeline.min.js after any edit here: run
+ * scripts/minify-js.
+ *
  * Coordinates in the data are integers of 1e-5 degree, (lon, lat), delta-encoded along each arc (and each
  * context line); `decode` and `latLng` are the one place where they become Leaflet's [lat, lng]. A date's
  * shapes are rebuilt from the arcs they reference (ringsOf), as date_shapes in timeline.py does.
@@ -18,6 +22,8 @@
   "use strict";
 
   var root = document.documentElement;
+  function byId(id) { return document.getElementById(id); }
+  function listen(target, type, fn, options) { target.addEventListener(type, fn, options); }
 
   function start() {
     if (typeof window.L === "undefined" || typeof window.L.map !== "function") {
@@ -25,7 +31,7 @@
     }
     root.classList.add("fl-js");
     try {
-      build(JSON.parse(document.getElementById("fl-data").textContent));
+      build(JSON.parse(byId("fl-data").textContent));
       root.classList.add("fl-live");
     } catch (err) {
       root.classList.remove("fl-js", "fl-live");
@@ -33,7 +39,121 @@
     }
   }
 
+  // ---- the packed blob (geo/render/packing.py): six strings of base-44 integers, read back into the lists that
+  // timeline_data returned (unpack_payload in Python is the same reading) --------------------------------------
+  var DIGITS = "", NOT_DIGITS = [34, 38, 60, 62, 92, 123];  // " & < > \ {
+  for (var c = 0x21; c < 0x7f; c++) {
+    if (NOT_DIGITS.indexOf(c) < 0) { DIGITS += String.fromCharCode(c); }
+  }
+  var BASE = DIGITS.length / 2, DIGIT = {};
+  for (var d = 0; d < DIGITS.length; d++) { DIGIT[DIGITS.charCodeAt(d)] = d; }
+  function ints(text) {
+    var out = [], v = 0, m = 1;
+    for (var i = 0; i < text.length; i++) {
+      var x = DIGIT[text.charCodeAt(i)];
+      if (x >= BASE) { v += (x - BASE) * m; m *= BASE; } else { out.push(v + x * m); v = 0; m = 1; }
+    }
+    return out;
+  }
+  function signed(u) { return u % 2 ? -(u + 1) / 2 : u / 2; }
+  function unpack(data) {
+    var v, k, i, n, out;
+    // a shape's tokens: 0 between rings (-1), 2a+1 arc a whole, 2a+2 then i and j-i: the slice [a, i, j]
+    function tokens(count, into) {
+      for (var t = 0; t < count; t++) {
+        var c = v[k++];
+        if (c === 0) { into.push(-1); } else if (c % 2) { into.push((c - 1) / 2); } else {
+          var s = v[k++];
+          into.push([(c - 2) / 2, s, s + signed(v[k++])]);
+        }
+      }
+      return into;
+    }
+    // arcs: each vertex two steps from the one before; an arc's two ends first a reference (how far back among
+    // the distinct vertices seen so far, 1 the newest) or 0 then the steps. Written back as steps, as
+    // timeline_data has them.
+    v = ints(data.arcs);
+    out = [];
+    var pts = [], ids = {}, x = 0, y = 0;
+    for (k = 0; k < v.length;) {
+      n = v[k++];
+      var flat = [];
+      for (i = 0; i < n; i++) {
+        var ref = i === 0 || i === n - 1 ? v[k++] : 0, px, py;
+        if (ref) { px = pts[pts.length - ref][0]; py = pts[pts.length - ref][1]; } else {
+          px = x + signed(v[k++]);
+          py = y + signed(v[k++]);
+        }
+        flat.push(px - x, py - y);
+        x = px;
+        y = py;
+        if (!ids.hasOwnProperty(px + "," + py)) { ids[px + "," + py] = pts.length; pts.push([px, py]); }
+      }
+      out.push(flat);
+    }
+    data.arcs = out;
+    v = ints(data.shapes);
+    out = [];
+    for (k = 0; k < v.length;) {
+      var h = v[k++], head = [h >> 2, h & 2 ? "L" : "P"];
+      if (!(h & 1)) { n = v[k++]; head.push(tokens(n, [])); out.push(head); continue; }
+      head.push(out.length - v[k++]);
+      var ops = [], end = 0;
+      for (n = v[k++]; n > 0; n--) {
+        var s0 = end + v[k++];
+        end = s0 + v[k++];
+        var count = v[k++];
+        ops.push(tokens(count, [s0, end]));
+      }
+      head.push(ops);
+      out.push(head);
+    }
+    data.shapes = out;
+    // show: per change, its date step, then the ids gone and new in one ascending run, 2 * step + (gone)
+    v = ints(data.show);
+    out = [];
+    var last = 0;
+    for (k = 0; k < v.length;) {
+      last += v[k++];
+      var gone = [], added = [], id = 0;
+      for (n = v[k++]; n > 0; n--) {
+        id += Math.floor(v[k] / 2);
+        (v[k++] % 2 ? gone : added).push(id);
+      }
+      out.push([last].concat(gone.map(function (g) { return ~g; }), added));
+    }
+    data.show = out;
+    // frames: each status's km² a step from the frame before (1e-3 km²), their union as its difference from their
+    // sum, then z(version step) * S + source
+    var width = data.area_statuses.length + 1, S = data.sources.length, prev = [], version = 0;
+    for (i = 0; i < width; i++) { prev.push(0); }
+    v = ints(data.frames);
+    out = [];
+    for (k = 0; k < v.length; k += width + 1) {
+      var km2 = [];
+      var sum = 0;
+      for (i = 0; i < width - 1; i++) { prev[i] += signed(v[k + i]); sum += prev[i]; }
+      prev[width - 1] = sum + signed(v[k + width - 1]);
+      for (i = 0; i < width; i++) { km2.push(prev[i] / 1000); }
+      version += signed(Math.floor(v[k + width] / S));
+      out.push({ km2: km2, version: version, source: v[k + width] % S });
+    }
+    data.frames = out;
+    // days: 3 * day step + c, c 0 the frame before, 1 the next, 2 another (its z step follows)
+    v = ints(data.days);
+    data.steps = [];
+    data.at = [];
+    for (k = 0, i = 0; k < v.length;) {
+      var c3 = v[k++] % 3;
+      data.steps.push(Math.floor(v[k - 1] / 3));
+      i += c3 < 2 ? c3 : signed(v[k++]);
+      data.at.push(i);
+    }
+    return data;
+  }
+
   function build(data) {
+    data = unpack(data);
     var T = data.text;
     var SVGNS = "http://www.w3.org/2000/svg";
     var COLOUR = /^#[0-9a-fA-F]{6}$/;
@@ -129,7 +249,7 @@
     // Its height follows the shape of the ground it fits (the bounds of every area part of the series), between
     // MAP_MIN and MAP_MAX px, so that a phone shows the ground large rather than a tall box of empty land.
     var MAP_MIN = 240, MAP_MAX = 520, MAP_PAD = 14;
-    var box = document.getElementById("fl-map");
+    var box = byId("fl-map");
     var b = data.bounds;
     var fitTo = L.latLngBounds([[b[1] / 1e5, b[0] / 1e5], [b[3] / 1e5, b[2] / 1e5]]);
     function mercY(lat) { return Math.log(Math.tan(Math.PI / 4 + lat * Math.PI / 360)); }
@@ -252,22 +372,22 @@
     var MAC = /Mac|iPhone|iPad/.test(navigator.platform || "");
     // Capture phase on the container: runs before Leaflet's own wheel listener there, and stops it for a plain wheel
     // (the page then scrolls, since nothing prevents the default).
-    box.addEventListener("wheel", function (e) {
+    listen(box, "wheel", function (e) {
       if (e.ctrlKey || e.metaKey) { hideHint(); return; }
       e.stopPropagation();
       showHint(MAC ? T.hint_wheel_mac : T.hint_wheel);
     }, true);
     // One finger: no drag (the CSS gives the container touch-action: pan-x pan-y, so the browser scrolls the page);
     // two fingers: Leaflet's pinch handler pans and zooms. Dragging stays on for a mouse.
-    box.addEventListener("touchstart", function (e) {
+    listen(box, "touchstart", function (e) {
       if (e.touches.length === 1) { map.dragging.disable(); } else { hideHint(); }
     }, { capture: true, passive: true });
-    box.addEventListener("touchmove", function (e) {
+    listen(box, "touchmove", function (e) {
       if (e.touches.length === 1) { showHint(T.hint_touch); }
     }, { capture: true, passive: true });
     function touchEnd(e) { if (e.touches.length === 0) { map.dragging.enable(); } }
-    box.addEventListener("touchend", touchEnd, { capture: true, passive: true });
-    box.addEventListener("touchcancel", touchEnd, { capture: true, passive: true });
+    listen(box, "touchend", touchEnd, { capture: true, passive: true });
+    listen(box, "touchcancel", touchEnd, { capture: true, passive: true });
 
     // ---- shapes: rebuilt from the arcs they reference (geo/topology.py; date_shapes in timeline.py is the same
     // rebuild in Python). The arcs are decoded once; each shape's tokens and Leaflet layer are made when first shown.
@@ -375,7 +495,7 @@
     // ---- chart -------------------------------------------------------------------------------------------------
     // Drawn at the container's own width in CSS px (viewBox = px), so that its text is the size the CSS says at
     // every width; drawn again when the width changes.
-    var chartBox = document.getElementById("fl-chart");
+    var chartBox = byId("fl-chart");
     var dSpan = Math.max(days[n - 1] - days[0], 1);
     var maxTotal = 0;
     for (var k = 0; k < n; k++) { maxTotal = Math.max(maxTotal, totalAt(k)); }
@@ -432,7 +552,8 @@
         var dm = Math.round((Date.UTC(Math.floor(ym / 12), ym % 12, 1) - t0) / DAY);
         if (dm > days[n - 1]) { break; }
         if ((ym % 12) % every !== 0) { continue; }
-        var label = T.months_axis[ym % 12] + (ym % 12 === 0 || !yearShown ? " " + Math.floor(ym / 12) : "");
+        var label = (T.months_axis || T.months_short)[ym % 12] +
+          (ym % 12 === 0 || !yearShown ? " " + Math.floor(ym / 12) : "");
         yearShown = true;
         var x = r2(X(dm));
         gAxes.appendChild(svg("line", { x1: x, x2: x, y1: MT + PH, y2: MT + PH + 4, class: "fl-axis" }));
@@ -494,8 +615,8 @@
         m.appendChild(svg("rect", { x: r2(x0), y: MT + PH - 22, width: r2(x1 - x0), height: 24, class: "fl-hit" }));
         m.appendChild(svg("path", { d: "M" + ex + "," + (MT + PH - 1) + "l-5,-9h10z", class: "fl-chart-mark" }));
         function go(e) { e.stopPropagation(); stop(); show(indexOnOrBefore(ev.date)); }
-        m.addEventListener("click", go);
-        m.addEventListener("keydown", function (e) {
+        listen(m, "click", go);
+        listen(m, "keydown", function (e) {
           if (e.key === "Enter" || e.key === " ") { e.preventDefault(); go(e); }
         });
         gEvents.appendChild(m);
@@ -515,7 +636,7 @@
       var cTotal = svg("circle", { r: 3.5, class: "fl-cursor-dot fl-cursor-total" });
       gCursor.appendChild(cTotal);
       chart.appendChild(gCursor);
-      chart.addEventListener("click", function (e) {
+      listen(chart, "click", function (e) {
         var r = chart.getBoundingClientRect();
         var cx = (e.clientX - r.left) * W / Math.max(r.width, 1);
         stop();
@@ -542,25 +663,25 @@
     }
 
     // ---- events list: the server wrote it (texts, sources, links); each date becomes a button to that date --------
-    var list = document.getElementById("fl-event-list");
+    var list = byId("fl-event-list");
     var eventItems = data.events.map(function (ev, j) {
       var li = list && list.children[j];
       var span = li && li.querySelector(".fl-event-date");
       if (!span) { return null; }
       var btn = el("button", "fl-event-date", shortDate(ev.date));
       btn.type = "button";
-      btn.addEventListener("click", function () { stop(); show(indexOnOrBefore(ev.date)); });
+      listen(btn, "click", function () { stop(); show(indexOnOrBefore(ev.date)); });
       li.replaceChild(btn, span);
       return li;
     });
 
     // ---- the shown date ----------------------------------------------------------------------------------------
-    var slider = document.getElementById("fl-slider");
+    var slider = byId("fl-slider");
     var outLong = document.querySelector("#fl-date .fl-date-long");
     var outShort = document.querySelector("#fl-date .fl-date-short");
-    var caption = document.getElementById("fl-caption");
-    var layerLine = document.getElementById("fl-layer");
-    var permalink = document.getElementById("fl-permalink");
+    var caption = byId("fl-caption");
+    var layerLine = byId("fl-layer");
+    var permalink = byId("fl-permalink");
     var shown = {};
     var current = -1;
     var api = { dates: dates, lastRedrawMs: null, index: -1, map: map };
@@ -633,7 +754,7 @@
     }
 
     // ---- controls ----------------------------------------------------------------------------------------------
-    var playBtn = document.getElementById("fl-play");
+    var playBtn = byId("fl-play");
     var playLabel = playBtn.querySelector(".fl-play-label");
     var timer = null;
     function stop() {
@@ -651,12 +772,12 @@
         if (current >= n - 1) { stop(); } else { show(current + 1); }
       }, 250);
     }
-    playBtn.addEventListener("click", function () { if (timer === null) { play(); } else { stop(); } });
-    document.getElementById("fl-prev").addEventListener("click", function () { stop(); show(current - 1); });
-    document.getElementById("fl-next").addEventListener("click", function () { stop(); show(current + 1); });
+    listen(playBtn, "click", function () { if (timer === null) { play(); } else { stop(); } });
+    listen(byId("fl-prev"), "click", function () { stop(); show(current - 1); });
+    listen(byId("fl-next"), "click", function () { stop(); show(current + 1); });
     // The range input steps with the arrow keys, Home and End natively; PageUp/PageDown move a week of layers.
-    slider.addEventListener("input", function () { stop(); show(+slider.value); });
-    slider.addEventListener("keydown", function (e) {
+    listen(slider, "input", function () { stop(); show(+slider.value); });
+    listen(slider, "keydown", function (e) {
       if (e.key === "PageUp" || e.key === "PageDown") {
         e.preventDefault();
         stop();
@@ -668,7 +789,7 @@
       if (/^\d{4}-\d{2}-\d{2}$/.test(h)) { return indexOnOrBefore(h); }
       return null;
     }
-    window.addEventListener("hashchange", function () {
+    listen(window, "hashchange", function () {
       var i = fromHash();
       if (i !== null && i !== current) { stop(); show(i); }
     });
@@ -679,13 +800,14 @@
       if (userMoved) { map.invalidateSize({ pan: false }); } else { fit(); }
       if (ch && chartBox.clientWidth !== ch.width) { drawChart(); }
     }
-    window.addEventListener("resize", debounce(relayout, 150));
-    window.addEventListener("beforeprint", function () { root.classList.add("fl-print"); relayout(); });
-    window.addEventListener("afterprint", function () { root.classList.remove("fl-print"); relayout(); });
+    listen(window, "resize", debounce(relayout, 150));
+    listen(window, "beforeprint", function () { root.classList.add("fl-print"); relayout(); });
+    listen(window, "afterprint", function () { root.classList.remove("fl-print"); relayout(); });
 
     drawChart();
     api.show = show;
     api.relayout = relayout;
+    api.data = data;  // the unpacked data, for tests (a browser test compares it with unpack_payload)
     window.frontlineTimeline = api;
     var startAt = fromHash();
     show(startAt === null ? data.open : startAt);
@@ -693,7 +815,7 @@
   }
 
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
+    listen(document, "DOMContentLoaded", start);
   } else {
     start();
   }

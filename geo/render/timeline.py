@@ -25,7 +25,9 @@ which go (``~id``). So the page grows with what changes, not with days × vertic
 (about a million vertices) are some 1,700 arcs of 13,000 vertices. *Frames* (``frames``, one index per date in
 ``at``) hold the rest of a date (its km², version and source), each distinct frame once. Dates are stored as day
 steps from the first date. ``timeline.js`` rebuilds a date's shapes from the arcs (and caches each shape it
-rebuilt); :func:`date_shapes` is the same rebuild in Python, for tests.
+rebuilt); :func:`date_shapes` is the same rebuild in Python, for tests. The page ships these lists packed
+(:mod:`geo.render.packing`: strings of base-44 integers, read back into the same lists by ``timeline.js``), and
+the choice between a shape's tokens and its edits is made on the characters each form packs to.
 
 *Lines are drawn, never filled or measured.* Statuses of kind ``line`` (the contact line) are shapes like the
 others, drawn as polylines above the areas; the caption and the chart show area statuses and their union only.
@@ -133,8 +135,9 @@ import numpy as np
 from ..errors import InvalidInput
 from ..topology import Topology, shapes_of, shapes_of_geometry
 from . import messages
-from .assets import squeeze
+from .assets import checked_minified, minify_css, minify_js
 from .geometry import SCALE, context_tolerance, encode_part, expand, for_context, lines
+from .packing import pack_payload
 from .safe import clean_text, html_text, safe_url, script_json
 from .theme import theme_css
 
@@ -217,17 +220,46 @@ def _edits(base: tuple, new: tuple) -> list[tuple[int, int, tuple]]:
     ([], [(0, 0, (7,))])
     """
     from bisect import bisect_left
+    from collections import Counter
 
-    def once(seq):
-        seen: dict = {}
-        for k, t in enumerate(seq):
-            seen[t] = -1 if t in seen else k
-        return seen
+    def once(seq) -> dict:
+        """Each token found once in ``seq`` and its index (built in C where no token repeats, the usual case)."""
+        at = dict(zip(seq, range(len(seq)), strict=True))
+        if len(at) < len(seq):
+            counts = Counter(seq)
+            at = {t: k for t, k in at.items() if counts[t] == 1}
+        return at
 
     in_base, in_new = once(base), once(new)
-    pairs = [(in_base[t], j) for t, j in in_new.items() if j >= 0 and in_base.get(t, -1) >= 0]
-    pairs.sort(key=lambda p: p[1])
-    # the longest run of pairs increasing in base too (patience sorting, with links back)
+    # the anchors (in base, in new), in the order of new (a dict keeps its keys in the order they came)
+    pairs = [(in_base[t], j) for t, j in in_new.items() if t in in_base]
+    # the longest run of pairs increasing in base too (patience sorting, with links back); where all of them
+    # already are (a shape edited in a few places), that run is all of them, as the sorting would find
+    if all(a[0] < b[0] for a, b in zip(pairs, pairs[1:], strict=False)):
+        chain_ = pairs
+    else:
+        chain_ = _longest_run(pairs, bisect_left)
+    out = []
+    i0 = j0 = 0
+    for i, j in [*chain_, (len(base), len(new))]:
+        if i - i0 or j - j0:  # a gap between two anchors: trim what it starts and ends with in common
+            m = min(i - i0, j - j0)
+            lead = 0
+            while lead < m and base[i0 + lead] == new[j0 + lead]:
+                lead += 1
+            trail = 0
+            while trail < m - lead and base[i - 1 - trail] == new[j - 1 - trail]:
+                trail += 1
+            if i - i0 - lead - trail or j - j0 - lead - trail:
+                out.append((i0 + lead, i - trail, new[j0 + lead:j - trail]))
+        i0, j0 = i + 1, j + 1
+    return out
+
+
+def _longest_run(pairs: list[tuple[int, int]], bisect_left) -> list[tuple[int, int]]:
+    """The longest run of ``pairs`` (ordered by their second) increasing in their first too: patience sorting,
+    with links back (the one :func:`_edits` has always taken).
+    """
     tails: list[int] = []
     tail_at: list[int] = []
     back = [-1] * len(pairs)
@@ -245,21 +277,7 @@ def _edits(base: tuple, new: tuple) -> list[tuple[int, int, tuple]]:
         chain_.append(pairs[k])
         k = back[k]
     chain_.reverse()
-    out = []
-    i0 = j0 = 0
-    for i, j in [*chain_, (len(base), len(new))]:
-        if i - i0 or j - j0:  # a gap between two anchors: trim what it starts and ends with in common
-            m = min(i - i0, j - j0)
-            lead = 0
-            while lead < m and base[i0 + lead] == new[j0 + lead]:
-                lead += 1
-            trail = 0
-            while trail < m - lead and base[i - 1 - trail] == new[j - 1 - trail]:
-                trail += 1
-            if i - i0 - lead - trail or j - j0 - lead - trail:
-                out.append((i0 + lead, i - trail, new[j0 + lead:j - trail]))
-        i0, j0 = i + 1, j + 1
-    return out
+    return chain_
 
 
 def _arcs_json(arcs) -> list[list[int]]:
@@ -349,7 +367,9 @@ def timeline_data(theatre, layers: Iterable[Mapping], areas: Sequence[Mapping], 
         ``properties.status`` a key of the vocabulary), and optionally ``version`` and ``source``. Read once,
         one at a time (a generator is fine; it must then come in date order; a list is sorted).
     areas : sequence of mappings
-        Rows of :func:`geo.measure.compute_areas` (``date``, ``areas_km2``, ``total_km2``), one per layer.
+        Rows of :func:`geo.measure.compute_areas` (``date``, ``areas_km2``, ``total_km2``), one per layer; read
+        only for a layer that brings no row of its own (``area``, as the command's layers do: they are measured
+        as they are read).
     events : mapping, optional
         GeoJSON FeatureCollection of events: properties ``date``, ``title``, ``text``, ``source``, ``url``; the
         geometry a Point or null.
@@ -396,15 +416,15 @@ def timeline_data(theatre, layers: Iterable[Mapping], areas: Sequence[Mapping], 
     kinds = {s.key: s.kind for s in statuses}
     area_keys = [s.key for s in statuses if s.kind == "area"]
     area_idx = {index[k] for k in area_keys}
-    by_date = {}
-    for row in areas:
-        by_date[row["date"]] = row
+    by_date: dict | None = None  # the rows by date, read from ``areas`` for a layer that brings none
     if isinstance(layers, (list, tuple)):
         layers = sorted(layers, key=lambda x: str(x.get("date")))
-    topo = Topology()
+    topo = Topology(integer=True)  # grid coordinates: integers (the faster vertex index)
     shapes: list = []  # the page's shapes: [status, kind, tokens] or [status, kind, base, edits]
     shape_tokens: list[tuple] = []
     shape_ids: dict[tuple, int] = {}
+    tokens_out: dict = {}  # each reference's page form and packed characters (_token_out)
+    shape_chars: list[int] = []  # each shape's tokens' packed characters (_shape_entry)
     show: list = []
     shown: set[int] = set()
     frames: list = []
@@ -423,14 +443,19 @@ def timeline_data(theatre, layers: Iterable[Mapping], areas: Sequence[Mapping], 
         if dates and date <= dates[-1]:
             raise InvalidInput(f"two layers for {date}" if date == dates[-1] else
                                f"layers out of order: {date} after {dates[-1]}")
-        row = by_date.get(date)
+        row = layer.get("area")
+        if row is None:
+            if by_date is None:
+                by_date = {r["date"]: r for r in areas}
+            row = by_date.get(date)
         if row is None:
             raise InvalidInput(f"no areas for {date}: measure every layer drawn")
         given = _layer_shapes(layer, index, kinds, date)
-        for si, kind, coords in given:
-            pts = np.vstack(coords) if kind == "P" else coords
+        for areas_, b in ((True, box), (False, line_box)):  # the layer's area vertices, then its line vertices
+            parts = [r for si, kind, coords in given if (si in area_idx) == areas_
+                     for r in (coords if kind == "P" else (coords,))]
+            pts = np.concatenate(parts) if parts else ()
             if len(pts):
-                b = box if si in area_idx else line_box
                 lo, hi = pts.min(axis=0), pts.max(axis=0)
                 b[:] = [min(b[0], lo[0]), min(b[1], lo[1]), max(b[2], hi[0]), max(b[3], hi[1])]
         topo.add(given)
@@ -446,7 +471,8 @@ def timeline_data(theatre, layers: Iterable[Mapping], areas: Sequence[Mapping], 
             ids.add(shape_ids[key])
         gone = sorted(shown - ids)
         for key in new_here:
-            shapes[shape_ids[key]] = _shape_entry(key, gone, shapes, shape_tokens, topo.arcs)
+            shapes[shape_ids[key]] = _shape_entry(key, shape_ids[key], gone, shapes, shape_tokens, topo.arcs,
+                                                  tokens_out, shape_chars)
         change = [~k for k in gone] + sorted(ids - shown)
         if change or not show:
             show.append([len(dates), *change])
@@ -499,12 +525,24 @@ def timeline_data(theatre, layers: Iterable[Mapping], areas: Sequence[Mapping], 
     }
 
 
-def _shape_entry(key: tuple, gone: list[int], shapes: list, shape_tokens: list[tuple], arcs) -> list:
-    """A new shape as the page stores it: its tokens, or the edits that make it from a shape the same date
-    dropped (of its status and kind, the one sharing the most tokens) when they are shorter.
+def _shape_entry(key: tuple, k: int, gone: list[int], shapes: list, shape_tokens: list[tuple], arcs,
+                 tokens_out: dict, chars: list[int]) -> list:
+    """A new shape (its id ``k``) as the page stores it: its tokens, or the edits that make it from a shape the
+    same date dropped (of its status and kind, the one sharing the most tokens) when they are shorter.
+
+    Shorter as the page ships them: the characters :func:`geo.render.packing.pack_shapes` writes for each form,
+    counted from each token's own count (``tokens_out``: each reference's page form and characters, kept over
+    the build), so that neither form is written out to be measured. (The JSON lengths decided before the blob was
+    packed; counted packed, the whole front's shapes are a little shorter and the build skips two JSON encodings
+    of every new shape.) ``chars`` holds, per shape, its tokens' characters: a shape made by edits counts its
+    own from its base's and the edits', so that the build's work on a shape follows what changed, not its length.
     """
+    from .packing import digits
+
+    def count(tokens) -> int:
+        return sum((tokens_out[t] if t in tokens_out else _token_out(t, arcs, tokens_out))[1] for t in tokens)
+
     si, kind, tokens = key
-    full = [si, kind, _json_tokens(tokens, arcs)]
     candidates = [g for g in gone if shapes[g] is not None and shapes[g][:2] == [si, kind]]
     best = candidates[0] if len(candidates) == 1 else None
     if len(candidates) > 1:
@@ -514,11 +552,32 @@ def _shape_entry(key: tuple, gone: list[int], shapes: list, shape_tokens: list[t
             if shared > best_shared:
                 best, best_shared = g, shared
     if best is None:
-        return full
-    edits = [[s, e, *_json_tokens(t, arcs)] for s, e, t in _edits(shape_tokens[best], tokens)]
-    delta = [si, kind, best, edits]
-    return delta if len(json.dumps(delta, separators=(",", ":"))) < len(json.dumps(full, separators=(",", ":"))) \
-        else full
+        chars.append(count(tokens))
+        return [si, kind, [tokens_out[t][0] for t in tokens]]
+    base = shape_tokens[best]
+    ops = _edits(base, tokens)
+    own = chars[best]
+    delta_chars, end = digits(k - best) + digits(len(ops)), 0  # the header: the same for both forms
+    for s, e, t in ops:
+        added = count(t)
+        own += added - count(base[s:e])
+        delta_chars += digits(s - end) + digits(e - s) + digits(len(t)) + added
+        end = e
+    chars.append(own)
+    if delta_chars < digits(len(tokens)) + own:
+        return [si, kind, best, [[s, e, *(tokens_out[x][0] for x in t)] for s, e, t in ops]]
+    return [si, kind, [(tokens_out[t] if t in tokens_out else _token_out(t, arcs, tokens_out))[0] for t in tokens]]
+
+
+def _token_out(t, arcs, cache: dict) -> tuple:
+    """A token's page form (:func:`_json_tokens`) and its packed characters, each reference's worked out once."""
+    got = cache.get(t)
+    if got is None:
+        from .packing import token_chars
+
+        form = _json_tokens((t,), arcs)[0]
+        got = cache[t] = (form, token_chars(form))
+    return got
 
 
 def date_shapes(data: Mapping, i: int) -> list[tuple[int, str, list[list[tuple[int, int]]]]]:
@@ -742,6 +801,11 @@ def _t() -> dict:
 
 #: the English strings (the default language), as a constant for callers that read them
 TEXT = page_text("en")
+#: the words of :func:`page_text` that ``timeline.js`` writes (``T.key``), the only ones its data carries: the
+#: others are written by the server into the HTML (a test checks that the script asks for no other)
+SCRIPT_TEXT = ("chart_axis", "chart_label", "day_pattern", "decimal", "event_marker", "hint_touch", "hint_wheel",
+               "hint_wheel_mac", "km2_unit", "layer", "layer_source", "months_axis", "months_long", "months_short",
+               "pause", "peak", "play", "since_peak", "thousands", "total")
 SEP = " \u00b7 "
 
 
@@ -829,6 +893,37 @@ def _own(name: str) -> str:
     return text
 
 
+_FEATURE_RE = re.compile(r"/\* if:(\w+) \*/(.*?)/\* end:\1 \*/", re.S)
+
+
+def _page_css(css: str, features: Mapping[str, bool]) -> str:
+    """``timeline.css`` for one page: each block between ``/* if:FEATURE */`` and ``/* end:FEATURE */`` kept only
+    where the page has that feature (its rules match nothing on a page without it: 1.6 KB of the 7 KB).
+
+    Examples
+    --------
+    >>> _page_css("a{}/* if:events */b{}/* end:events */c{}", {"events": False})
+    'a{}c{}'
+    >>> _page_css("a{}/* if:events */b{}/* end:events */", {"events": True})
+    'a{}b{}'
+    """
+    def keep(m):
+        if m.group(1) not in features:
+            raise InvalidInput(f"timeline.css names an unknown feature {m.group(1)!r}")
+        return m.group(2) if features[m.group(1)] else ""
+
+    return _FEATURE_RE.sub(keep, css)
+
+
+@cache
+def _script() -> str:
+    """Our script as the page inlines it: ``timeline.min.js`` (``timeline.js`` with its local names shortened,
+    made by ``scripts/minify-js``: :func:`geo.render.assets.minified_script`), checked to be the current source's,
+    then through :func:`geo.render.assets.minify_js` (which drops its header).
+    """
+    return minify_js(checked_minified(_own("timeline.min.js"), "timeline.js", _own("timeline.js")))
+
+
 def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
@@ -887,17 +982,17 @@ def _legend_html(data: Mapping) -> str:
     items = []
     for i, st in enumerate(data["statuses"]):
         kind = "line" if st["kind"] == "line" else "area"
-        items.append(f'<li class="fl-legend-item"><span class="fl-swatch fl-swatch-{kind} fl-swatch-s{i}" '
+        items.append(f'<li><span class="fl-swatch fl-swatch-{kind} fl-swatch-s{i}" '
                      f'aria-hidden="true"></span><span class="fl-legend-label">{_h(st["label"])}</span></li>')
     total = _t()["total_legend"].format(labels=" + ".join(_area_labels(data)))
-    items.append('<li class="fl-legend-item"><span class="fl-swatch fl-swatch-total" aria-hidden="true"></span>'
+    items.append('<li><span class="fl-swatch fl-swatch-total" aria-hidden="true"></span>'
                  f'<span class="fl-legend-label">{_h(total)}</span></li>')
     if data.get("compare"):
         label = _t()["compare_legend"].format(name=data["compare"]["label"])
-        items.append('<li class="fl-legend-item"><span class="fl-swatch fl-swatch-compare" aria-hidden="true">'
+        items.append('<li><span class="fl-swatch fl-swatch-compare" aria-hidden="true">'
                      f'</span><span class="fl-legend-label">{_h(label)}</span></li>')
     if data["events"]:
-        items.append('<li class="fl-legend-item"><span class="fl-swatch fl-swatch-event" aria-hidden="true">'
+        items.append('<li><span class="fl-swatch fl-swatch-event" aria-hidden="true">'
                      f'</span><span class="fl-legend-label">{_h(_t()["event"])}</span></li>')
     return '<ul class="fl-legend">' + "".join(items) + "</ul>"
 
@@ -1035,12 +1130,19 @@ def _page(data: Mapping, *, asset_tags: str, static_map: str | None, last_update
     str
         The whole HTML document.
     """
-    css = squeeze(_own("timeline.css")) + _swatch_css(data) + theme_css(theme, "timeline-dark.css")
-    js = squeeze(_own("timeline.js"))
+    css = minify_css(_page_css(_own("timeline.css"), {
+        "events": bool(data["events"]), "compare": bool(data.get("compare")), "stale": bool(last_update),
+        "countries": bool((data.get("context") or {}).get("countries"))}) + _swatch_css(data)
+        + theme_css(theme, "timeline-dark.css"))
+    js = _script()
     # the events' texts, sources and links are in the HTML (_events_html); the script needs only their dates,
-    # titles (chart and map labels) and points
-    blob = script_json({**data, "text": _t(), "events": [{k: e[k] for k in ("date", "title", "point")}
-                                                          for e in data["events"]]})
+    # titles (chart and map labels) and points; of the page's words, only those it writes (SCRIPT_TEXT)
+    text = {k: _t()[k] for k in SCRIPT_TEXT}
+    if text["months_axis"] == text["months_short"]:  # the same words (English): the script takes the short ones
+        del text["months_axis"]
+    blob = script_json(pack_payload({**data, "text": text,
+                                     "events": [{k: e[k] for k in ("date", "title", "point")}
+                                                for e in data["events"]]}))
     if "</" in blob:
         raise InvalidInput("escaped data blob still contains '</'")  # unreachable: '<' is \\u003c
     origins, hashes = _asset_sources(asset_tags)
@@ -1094,8 +1196,6 @@ def _page(data: Mapping, *, asset_tags: str, static_map: str | None, last_update
         f'<span class="fl-needs-live fl-permalink-wrap">{SEP}<a id="fl-permalink" class="fl-permalink" '
         f'href="#{dates[i]}">{t["permalink"]}</a></span></p>\n'
         '<div class="fl-body">\n<div class="fl-main">\n'
-        "<!-- #fl-static-map: the server-drawn SVG of the opening date's map, what a reader sees without\n"
-        "     JavaScript or without Leaflet, and what prints; hidden once the live map has drawn. -->\n"
         f'<div class="fl-static-map" id="fl-static-map">{static_map or ""}</div>\n'
         f'<section id="fl-map" class="fl-map fl-needs-live" aria-label="{t["map_label"]}"></section>\n'
         '<div class="fl-controls fl-needs-live">\n'

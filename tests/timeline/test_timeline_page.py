@@ -11,6 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from geo.errors import InvalidInput
+from geo.render.packing import page_data
 from geo.render.safe import script_json
 from geo.render.timeline import date_shapes, dates_of, display_source, encode_part, timeline_data, timeline_html
 from geo.store import Store
@@ -260,8 +261,7 @@ def test_no_payload_reaches_the_page_as_markup():
     assert html.count("</script>") == 3
     assert "{{" not in html and "{%" not in html and "\u2028" not in html and "\u2029" not in html
     assert "onmouseover=\"alert" not in html
-    blob = re.search(r'<script type="application/json" id="fl-data">(.*?)</script>', html, re.S).group(1)
-    data = json.loads(blob)
+    data = page_data(html)
     assert data["title"] == EVIL  # literal text, restored by JSON.parse, shown with textContent
     assert data["events"][-1]["title"] == PAYLOADS[2]
     # the one http(s) link, escaped in its attribute; the others are shown as text, never as links
@@ -350,8 +350,7 @@ def test_cli_range_and_exit_codes(small_store, tmp_path, asset_cache):
     out = tmp_path / "p.html"
     proc = frontline("--layers", small_store, "timeline", "demo", "--from", "2024-08-07", "-o", out, env=env)
     assert proc.returncode == 0, proc.stderr
-    data = json.loads(re.search(r'id="fl-data">(.*?)</script>', out.read_text(), re.S).group(1))
-    assert dates_of(data) == ["2024-08-07", "2024-08-08"]
+    assert dates_of(page_data(out.read_text())) == ["2024-08-07", "2024-08-08"]
     proc = frontline("--layers", small_store, "timeline", "demo", "--from", "2024-09-01", "-o", out, env=env)
     assert proc.returncode == 1 and "no layer between 2024-09-01" in proc.stderr
     proc = frontline("--layers", small_store, "timeline", "demo", "--from", "2024-08-08", "--to", "2024-08-06",
