@@ -66,6 +66,9 @@ _MORE = DIGITS[BASE:]
 #: the blob's packed strings, and the plain lists they hold
 PACKED = ("arcs", "shapes", "show", "frames", "days")
 PLAIN = ("arcs", "shapes", "show", "frames", "at", "steps")
+#: The schema of the plain data these lists are packed from (:func:`geo.render.timeline.timeline_data`'s, which
+#: takes it from here: the packing is the lower module, and the two must agree).
+PLAIN_SCHEMA = "frontline.timeline/v2"
 SCHEMA = "frontline.timeline/v3"
 _BLOB = re.compile(r'<script type="application/json" id="fl-data">(.*?)</script>', re.S)
 
@@ -372,8 +375,6 @@ def unpack_payload(blob: Mapping) -> dict:
     """
     if blob.get("schema") != SCHEMA:
         raise ValueError(f"not a packed timeline blob: schema {blob.get('schema')!r}")
-    from .timeline import SCHEMA as PLAIN_SCHEMA
-
     steps, at = unpack_days(blob["days"])
     out = {k: v for k, v in blob.items() if k not in PACKED}
     return {**out, "schema": PLAIN_SCHEMA, "arcs": unpack_arcs(blob["arcs"]), "shapes": unpack_shapes(blob["shapes"]),

@@ -137,11 +137,11 @@ from ..topology import Topology, shapes_of, shapes_of_geometry
 from . import messages
 from .assets import checked_minified, minify_css, minify_js
 from .geometry import SCALE, context_tolerance, encode_part, expand, for_context, lines
-from .packing import pack_payload
+from .packing import PLAIN_SCHEMA, pack_payload
 from .safe import clean_text, html_text, safe_url, script_json
 from .theme import theme_css
 
-SCHEMA = "frontline.timeline/v2"
+SCHEMA = PLAIN_SCHEMA
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FILE_RE = re.compile(r"\.((geo)?json|gpkg|kml|kmz|shp|fgb|zip|csv)$", re.IGNORECASE)
 _SCRIPT_END = re.compile(r"</(script|style)", re.IGNORECASE)
