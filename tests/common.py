@@ -34,6 +34,49 @@ BOWTIE = {"type": "Feature", "properties": {"status": "held"},
                                                            [35.0, 51.1], [35.0, 51.0]]]}}
 
 
+def ring_key(ring) -> tuple | None:
+    """A closed ring up to rotation and orientation: its smallest rotation either way round (None: degenerate).
+
+    Consecutive repeats and the closing vertex are dropped first; ``ring`` is any sequence of points (lists,
+    tuples or an array).
+    """
+    import numpy as np
+
+    out: list[tuple] = []
+    for p in map(tuple, np.asarray(ring).tolist()):
+        if not out or p != out[-1]:
+            out.append(p)
+    while len(out) > 1 and out[0] == out[-1]:
+        out.pop()
+    if len(set(out)) < 3:
+        return None
+    low = min(out)  # the rotations that start at the smallest vertex, either way round: the least of them
+    return min(tuple(seq[i:] + seq[:i]) for seq in (out, out[::-1]) for i in range(len(seq)) if seq[i] == low)
+
+
+def line_key(line) -> tuple:
+    """A line's points without consecutive repeats."""
+    import numpy as np
+
+    out: list[tuple] = []
+    for p in map(tuple, np.asarray(line).tolist()):
+        if not out or p != out[-1]:
+            out.append(p)
+    return tuple(out)
+
+
+def shape_key(key, kind, coords):
+    """``(status, kind, rings)`` of a shape up to the order of its holes and each ring's rotation and orientation;
+    ``coords`` a polygon's rings (kind ``P``) or a line (``L``). None for a degenerate shape."""
+    if kind == "L":
+        line = line_key(coords)
+        return (key, kind, (line,)) if len(line) >= 2 else None  # a line of one point has no length
+    rings = [ring_key(r) for r in coords]
+    if not rings or rings[0] is None:
+        return None
+    return (key, kind, (rings[0], *sorted(r for r in rings[1:] if r is not None)))
+
+
 def write(path, obj):
     """Write ``obj`` (text, or JSON of a dict) to ``path``; return the path."""
     path.write_text(obj if isinstance(obj, str) else json.dumps(obj))

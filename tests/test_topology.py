@@ -11,42 +11,11 @@ import json
 
 import numpy as np
 import pytest
+from common import shape_key
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.topology import Topology, rebuild, ring_coords, shapes_of
-
-
-def ring_key(ring) -> tuple | None:
-    """A closed ring up to rotation and orientation: its smallest rotation either way round (None: degenerate)."""
-    out: list[tuple] = []
-    for p in map(tuple, np.asarray(ring).tolist()):
-        if not out or p != out[-1]:
-            out.append(p)
-    while len(out) > 1 and out[0] == out[-1]:
-        out.pop()
-    if len(set(out)) < 3:
-        return None
-    low = min(out)  # the rotations that start at the smallest vertex, either way round: the least of them
-    return min(tuple(seq[i:] + seq[:i]) for seq in (out, out[::-1]) for i in range(len(seq)) if seq[i] == low)
-
-
-def line_key(line) -> tuple:
-    out: list[tuple] = []
-    for p in map(tuple, np.asarray(line).tolist()):
-        if not out or p != out[-1]:
-            out.append(p)
-    return tuple(out)
-
-
-def shape_key(key, kind, coords):
-    if kind == "L":
-        line = line_key(coords)
-        return (key, kind, (line,)) if len(line) >= 2 else None  # a line of one point has no length
-    rings = [ring_key(r) for r in coords]
-    if not rings or rings[0] is None:
-        return None
-    return (key, kind, (rings[0], *sorted(r for r in rings[1:] if r is not None)))
 
 
 def as_given(shapes) -> list:

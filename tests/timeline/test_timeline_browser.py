@@ -11,6 +11,7 @@ are written to ``artifacts/timeline-DATE.png``.
 from __future__ import annotations
 
 import pytest
+from common import shape_key
 
 from .conftest import CHECK_DATES, caption_figures
 
@@ -145,29 +146,10 @@ LEAFLET_SHAPES = """() => {
 }"""
 
 
-def _ring_key(ring, closed):
-    out = []
-    for p in map(tuple, ring):
-        if not out or p != out[-1]:
-            out.append(p)
-    if not closed:
-        return tuple(out) if len(out) >= 2 else None
-    while len(out) > 1 and out[0] == out[-1]:
-        out.pop()
-    if len(set(out)) < 3:
-        return None
-    low = min(out)  # the rotations that start at the smallest vertex, either way round: the least of them
-    return min(tuple(seq[i:] + seq[:i]) for seq in (out, out[::-1]) for i in range(len(seq)) if seq[i] == low)
-
-
 def _shapes_key(shapes):
     """(status, kind, rings up to rotation and orientation) of each non-degenerate shape, sorted."""
-    out = []
-    for status, kind, rings in shapes:
-        keys = [_ring_key(r, kind == "P") for r in rings]
-        if keys and keys[0] is not None:
-            out.append((status, kind, (keys[0], *sorted(k for k in keys[1:] if k is not None))))
-    return sorted(out)
+    keys = (shape_key(status, kind, rings if kind == "P" else rings[0]) for status, kind, rings in shapes)
+    return sorted(k for k in keys if k is not None)
 
 
 def _server_shapes(store, date):
