@@ -189,3 +189,17 @@ def test_the_real_kursk_series_in_two_processes_equals_one(tmp_path, monkeypatch
         root = make_real_store(tmp_path / f"j{jobs}", shared)
         out[jobs] = _contents(root, "kursk")
     assert out["1"] == out["2"] and len(out["1"]["entries"]) > 200
+
+
+def test_an_encoded_layer_whose_bytes_do_not_hash_to_it_is_refused(tmp_path):
+    import dataclasses
+
+    store = _bundled_store(tmp_path / "s")
+    coll = json.loads(sorted(BUNDLED.glob("*.geojson"))[0].read_text())
+    enc = encode_layer(coll)
+    bad = dataclasses.replace(enc, data=enc.data.replace(b"}", b" }", 1))
+    with pytest.raises(InvalidInput, match="do not hash to its sha256"):
+        store.record_many("k", [("2024-08-06", bad, "", "")])
+    assert not (tmp_path / "s" / "k" / ".frontline" / "log.jsonl").exists()
+    store.record_many("k", [("2024-08-06", enc, "", "")])
+    assert store.entry("k", "2024-08-06").sha256 == enc.sha256

@@ -363,9 +363,12 @@ class BaseStore(abc.ABC):
         prepared = []
         for date, collection, source, note in items:  # items may be a generator: each layer is let go once encoded
             date = parse_date(date)
-            enc = collection if isinstance(collection, EncodedLayer) else encode_layer(collection)
-            if sha256(enc.data) != enc.sha256:
-                raise InvalidInput(f"{date}: the encoded layer's bytes do not hash to its sha256")
+            if isinstance(collection, EncodedLayer):  # made elsewhere (another process): its hash is checked
+                enc = collection
+                if sha256(enc.data) != enc.sha256:
+                    raise InvalidInput(f"{date}: the encoded layer's bytes do not hash to its sha256")
+            else:
+                enc = encode_layer(collection)
             prepared.append((date, enc.data, enc.sha256, str(source or ""), str(note or ""), enc.features, enc.blob))
             del collection, enc
         who = str(recorded_by if recorded_by is not None else _user())
